@@ -1,0 +1,59 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { InvalidArgumentError, NotFoundError } from '../errors.js';
+import { compareVersions, sendError, sendJSON, type RequestContext } from './http.js';
+import type { Router } from './router.js';
+import { API_VERSION, MIN_API_VERSION } from './version.js';
+
+const VERSION_PREFIX = /^\/v(\d+\.\d+)(\/.*)$/;
+
+export interface ApiServerOptions {
+  router: Router;
+  /** Called for every failed request (for the engine log). */
+  onError?: (err: unknown, req: IncomingMessage) => void;
+}
+
+/** Splits `/v1.41/images/json` into version and path; unversioned paths get the newest version. */
+export function negotiate(pathname: string): { version: string; path: string } {
+  const m = VERSION_PREFIX.exec(pathname);
+  if (!m) return { version: API_VERSION, path: pathname };
+  const version = m[1]!;
+  if (compareVersions(version, MIN_API_VERSION) < 0) {
+    throw new InvalidArgumentError(
+      `client version ${version} is too old. Minimum supported API version is ${MIN_API_VERSION}, please upgrade your client to a newer version`,
+    );
+  }
+  if (compareVersions(version, API_VERSION) > 0) {
+    throw new InvalidArgumentError(
+      `client version ${version} is too new. Maximum supported API version is ${API_VERSION}`,
+    );
+  }
+  return { version, path: m[2]! };
+}
+
+/** The Docker Engine API HTTP server: version negotiation, routing and JSON errors. */
+export function createApiServer(opts: ApiServerOptions): Server {
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    try {
+      const { version, path } = negotiate(url.pathname);
+      const method = req.method ?? 'GET';
+      const found = opts.router.match(method, path);
+      if (!('handler' in found)) {
+        // dockerd answers unknown paths with 404 "page not found" and its Go mux 405s for wrong methods.
+        if (found.methodMismatch) sendJSON(res, 405, { message: 'method not allowed' });
+        else throw new NotFoundError('page not found');
+        return;
+      }
+      const ctx: RequestContext = { req, res, params: found.params, query: url.searchParams, version };
+      await found.handler(ctx);
+    } catch (err) {
+      opts.onError?.(err, req);
+      sendError(res, err);
+    }
+  };
+  const server = createServer({ keepAliveTimeout: 30_000 }, (req, res) => void handle(req, res));
+  // Streams (events, logs, pulls) can stay open for a long time.
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+  return server;
+}

@@ -1,0 +1,84 @@
+import { parseArgs } from 'node:util';
+import { startEngine } from '../index.js';
+import { defaultConfigPath, defaultDataRoot, defaultSocketPath } from '../paths.js';
+import { ENGINE_VERSION } from '../api/version.js';
+
+const USAGE = `Usage: berth <command> [options]
+
+Commands:
+  engine    Run the engine headless, serving the Docker Engine API on a UNIX socket
+  version   Print the version
+
+Options for "engine":
+  --socket PATH      API socket (default ${defaultSocketPath()})
+  --data-root DIR    Where images and containers are stored (default ${defaultDataRoot()})
+  --config FILE      Settings file, daemon.json vocabulary (default ${defaultConfigPath()})
+`;
+
+function log(line: string): void {
+  process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+}
+
+async function runEngine(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      socket: { type: 'string' },
+      'data-root': { type: 'string' },
+      config: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const running = await startEngine({
+    socket: values.socket,
+    dataRoot: values['data-root'],
+    configPath: values.config ?? defaultConfigPath(),
+    log,
+  });
+  process.stdout.write(
+    `Berth engine ${ENGINE_VERSION} serving the Docker API on unix://${running.socket}\n` +
+      `Try: docker -H unix://${running.socket} info\n`,
+  );
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`received ${signal}, shutting down`);
+    running.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log(`shutdown failed: ${String(err)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'engine':
+      await runEngine(rest);
+      return;
+    case 'version':
+    case '--version':
+      process.stdout.write(`berth ${ENGINE_VERSION}\n`);
+      return;
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return;
+    default:
+      process.stderr.write(`berth: unknown command "${command}"\n\n${USAGE}`);
+      process.exitCode = 2;
+  }
+}

@@ -1,0 +1,107 @@
+import { mkdir, readFile, writeFile, rm, chmod, unlink } from 'node:fs/promises';
+import { connect, type Server } from 'node:net';
+import { dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { EngineConfig } from './config.js';
+import { EventBus } from './events.js';
+import { ContentStore } from './store/content-store.js';
+import { LayerStore } from './store/layer-store.js';
+import { ImageStore } from './store/image-store.js';
+import { ImageService } from './images/service.js';
+import { RegistryClient } from './registry/client.js';
+import { ENGINE_VERSION } from './api/version.js';
+
+/** The engine's services, wired together. No HTTP here: see api/. */
+export class Engine {
+  readonly events = new EventBus();
+  readonly content: ContentStore;
+  readonly layers: LayerStore;
+  readonly imageStore: ImageStore;
+  readonly images: ImageService;
+  readonly registry: RegistryClient;
+  id = '';
+
+  constructor(
+    readonly dataRoot: string,
+    readonly config: EngineConfig,
+  ) {
+    this.content = new ContentStore(dataRoot);
+    this.layers = new LayerStore(dataRoot);
+    this.imageStore = new ImageStore(dataRoot);
+    this.images = new ImageService({
+      content: this.content,
+      layers: this.layers,
+      store: this.imageStore,
+      events: this.events,
+    });
+    this.registry = new RegistryClient({
+      mirrors: config.registryMirrors,
+      insecureRegistries: config.insecureRegistries,
+      certsDir: config.certsDir,
+      userAgent: `berth/${ENGINE_VERSION}`,
+    });
+  }
+
+  /** Opens the stores and sweeps whatever an earlier crash left unreferenced. */
+  async open(): Promise<void> {
+    await mkdir(this.dataRoot, { recursive: true, mode: 0o700 });
+    this.id = await loadOrCreateId(join(this.dataRoot, 'engine-id'));
+    await this.content.init();
+    await this.layers.init();
+    await this.imageStore.init();
+    await this.images.gc();
+  }
+}
+
+async function loadOrCreateId(path: string): Promise<string> {
+  try {
+    const id = (await readFile(path, 'utf8')).trim();
+    if (id) return id;
+  } catch {
+    // first start
+  }
+  const id = randomBytes(16).toString('hex').toUpperCase();
+  await writeFile(path, id + '\n', { mode: 0o600 });
+  return id;
+}
+
+/** True if something accepts connections on the UNIX socket. */
+export function socketIsLive(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = connect(path);
+    sock.once('connect', () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * Listens on a UNIX socket private to the user (mode 0600, in a 0700 directory we create). Refuses a
+ * socket another live engine holds; removes a stale one.
+ */
+export async function listenOnSocket(server: Server, path: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  if (await socketIsLive(path)) {
+    throw new Error(`another engine is already listening on ${path}`);
+  }
+  await rm(path, { force: true });
+  const oldUmask = process.umask(0o177);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(path, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } finally {
+    process.umask(oldUmask);
+  }
+  await chmod(path, 0o600);
+}
+
+export async function removeSocket(path: string): Promise<void> {
+  await unlink(path).catch(() => undefined);
+}

@@ -1,0 +1,268 @@
+import type { Readable } from 'node:stream';
+import type { Engine } from '../engine.js';
+import type { AuthConfig } from '../registry/credentials.js';
+import type { ResolvedImage } from '../registry/client.js';
+import type { Descriptor } from '../registry/manifest.js';
+import { compressionFromMediaType, decompress } from '../store/compression.js';
+import { unpackLayer } from '../store/unpack.js';
+import { chainIds } from '../store/digest.js';
+import type { ImageLayer, ImageRecord } from '../store/image-store.js';
+import { InvalidArgumentError, SystemError } from '../errors.js';
+import { familiarName, familiarString, fullString, parseReference, type Reference } from './references.js';
+import type { ImageConfigFile } from './inspect.js';
+import type { Lease } from './leases.js';
+import { shortId, type ProgressWriter } from './progress.js';
+import { runLimited } from './limit.js';
+
+export interface PullOptions {
+  platform?: string;
+  auth?: AuthConfig;
+  signal?: AbortSignal;
+}
+
+/** Builds the reference `POST /images/create` names: `fromImage` plus an optional tag or digest. */
+export function pullReference(fromImage: string, tag: string | undefined): Reference {
+  if (!fromImage) throw new InvalidArgumentError('fromImage is required');
+  if (tag) {
+    const base = parseReference(fromImage, { defaultTag: false });
+    const joined = tag.includes(':') ? `${fullName(base)}@${tag}` : `${fullName(base)}:${tag}`;
+    return parseReference(joined);
+  }
+  return parseReference(fromImage);
+}
+
+function fullName(ref: Reference): string {
+  return `${ref.domain}/${ref.path}`;
+}
+
+export function isRootUser(): boolean {
+  return typeof process.getuid === 'function' && process.getuid() === 0;
+}
+
+/**
+ * `docker pull`: resolve the manifest, fetch the config, then download and unpack the missing layers
+ * (several at once, each streamed straight from the socket through the digest check into both the
+ * content store and the unpacker), record the image and its references. Writes docker's progress
+ * messages. Returns the image.
+ */
+export async function pullImage(
+  engine: Engine,
+  ref: Reference,
+  progress: ProgressWriter,
+  opts: PullOptions = {},
+): Promise<ImageRecord> {
+  const images = engine.images;
+  const lease = images.leases.create();
+  try {
+    const resolved = await engine.registry.resolve(ref, { platform: opts.platform, auth: opts.auth, signal: opts.signal });
+    const config = await fetchConfig(engine, resolved, lease, opts);
+    const diffIds = config.rootfs?.diff_ids ?? [];
+    if (config.rootfs?.type !== 'layers' || diffIds.length !== resolved.layers.length) {
+      throw new SystemError(
+        `invalid image ${familiarString(ref)}: the config lists ${diffIds.length} layers, the manifest ${resolved.layers.length}`,
+      );
+    }
+    progress.status(`Pulling from ${familiarName(ref)}`, ref.digest ?? ref.tag ?? 'latest');
+    await storeManifests(engine, resolved, lease);
+
+    const chain = chainIds(diffIds);
+    const layers: ImageLayer[] = [];
+    const missing: Array<{ index: number; desc: Descriptor }> = [];
+    resolved.layers.forEach((desc, index) => {
+      const id = shortId(desc.digest);
+      if (engine.layers.has(chain[index]!)) {
+        lease.addLayer(chain[index]!);
+        progress.status('Already exists', id);
+      } else {
+        progress.status('Pulling fs layer', id);
+        missing.push({ index, desc });
+      }
+    });
+    const limit = engine.config.maxConcurrentDownloads;
+    missing.slice(limit).forEach(({ desc }) => progress.status('Waiting', shortId(desc.digest)));
+
+    const controller = new AbortController();
+    const signal = opts.signal ? AbortSignal.any([opts.signal, controller.signal]) : controller.signal;
+    try {
+      await runLimited(missing, limit, async ({ index, desc }) => {
+        await pullLayer(engine, resolved, desc, diffIds[index]!, chain[index]!, chain[index - 1], lease, progress, {
+          ...opts,
+          signal,
+        });
+      });
+    } catch (err) {
+      controller.abort(err);
+      throw err;
+    }
+
+    // Layers whose unpacked form existed: make sure their blobs are kept too (push and save need them).
+    await Promise.all(
+      resolved.layers.map(async (desc) => {
+        if (!(await engine.content.has(desc.digest))) {
+          const stream = await engine.registry.fetchBlob(ref, desc, { auth: opts.auth, signal: opts.signal });
+          lease.addBlob(desc.digest);
+          await engine.content.putStream(stream, desc);
+        }
+      }),
+    );
+
+    resolved.layers.forEach((desc, i) => {
+      const rec = engine.layers.get(chain[i]!);
+      if (!rec) throw new SystemError(`layer ${chain[i]} vanished during the pull`);
+      layers.push({
+        digest: desc.digest,
+        size: desc.size,
+        mediaType: desc.mediaType,
+        diffId: diffIds[i]!,
+        chainId: chain[i]!,
+        unpackedSize: rec.size,
+      });
+    });
+    const image = imageRecord(resolved, config, layers);
+    const previous = await recordPull(engine, ref, resolved, image);
+
+    images.emit('pull', familiarString(ref), familiarName(ref));
+    progress.write({ status: `Digest: ${resolved.repoDigest}` });
+    const upToDate = previous === image.id;
+    progress.write({
+      status: `Status: ${upToDate ? 'Image is up to date for' : 'Downloaded newer image for'} ${familiarString(ref)}`,
+    });
+    return image;
+  } finally {
+    lease.release();
+  }
+}
+
+async function fetchConfig(engine: Engine, r: ResolvedImage, lease: Lease, opts: PullOptions): Promise<ImageConfigFile> {
+  lease.addBlob(r.config.digest);
+  if (!(await engine.content.has(r.config.digest))) {
+    if (r.config.size > 8 << 20) throw new SystemError(`image config ${r.config.digest} is too large`);
+    const stream = await engine.registry.fetchBlob(r.ref, r.config, { auth: opts.auth, signal: opts.signal });
+    await engine.content.putStream(stream, r.config);
+  }
+  try {
+    return await engine.content.readJSON<ImageConfigFile>(r.config.digest);
+  } catch (err) {
+    throw new SystemError(`invalid image config ${r.config.digest}: ${(err as Error).message}`);
+  }
+}
+
+async function storeManifests(engine: Engine, r: ResolvedImage, lease: Lease): Promise<void> {
+  lease.addBlob(r.digest);
+  await engine.content.put(r.raw, { digest: r.digest });
+  if (r.index) {
+    lease.addBlob(r.index.digest);
+    await engine.content.put(r.index.raw, { digest: r.index.digest });
+  }
+}
+
+async function pullLayer(
+  engine: Engine,
+  r: ResolvedImage,
+  desc: Descriptor,
+  diffId: string,
+  chainId: string,
+  parent: string | undefined,
+  lease: Lease,
+  progress: ProgressWriter,
+  opts: PullOptions,
+): Promise<void> {
+  const id = shortId(desc.digest);
+  const compression = compressionFromMediaType(desc.mediaType);
+  if (!compression) throw new SystemError(`unsupported layer media type ${desc.mediaType} (${desc.digest})`);
+  lease.addBlob(desc.digest);
+  lease.addLayer(chainId);
+  const haveBlob = await engine.content.has(desc.digest);
+  let source: Readable;
+  if (haveBlob) {
+    source = engine.content.openRead(desc.digest);
+  } else {
+    source = await engine.registry.fetchBlob(r.ref, desc, {
+      auth: opts.auth,
+      signal: opts.signal,
+      onProgress: (n) => progress.progress('Downloading', id, n, desc.size),
+    });
+  }
+  const root = isRootUser();
+  await engine.layers.create(chainId, diffId, parent, async (dir) => {
+    const tar = decompress(compression);
+    const ingest = haveBlob ? undefined : engine.content.ingest(desc);
+    source.on('error', (err) => {
+      tar.destroy(err);
+      ingest?.destroy(err);
+    });
+    if (ingest) source.pipe(ingest);
+    source.pipe(tar);
+    const stored = ingest
+      ? (async () => {
+          await new Promise<void>((resolve, reject) => {
+            ingest.once('finish', resolve);
+            ingest.once('error', reject);
+          });
+          await ingest.commit();
+          progress.status('Verifying Checksum', id);
+          progress.status('Download complete', id);
+        })()
+      : Promise.resolve();
+    const unpacked = unpackLayer(tar, dir, {
+      overlayXattrNamespace: root ? 'trusted' : 'user',
+      applyOwnership: root,
+      signal: opts.signal,
+    });
+    try {
+      const [result] = await Promise.all([unpacked, stored]);
+      return result;
+    } catch (err) {
+      source.destroy();
+      tar.destroy();
+      if (ingest) await ingest.abort();
+      throw err;
+    }
+  });
+  progress.progress('Extracting', id, desc.size, desc.size);
+  progress.status('Pull complete', id);
+}
+
+function imageRecord(r: ResolvedImage, config: ImageConfigFile, layers: ImageLayer[]): ImageRecord {
+  const seen = new Set<string>();
+  let size = 0;
+  for (const l of layers) {
+    if (seen.has(l.chainId)) continue;
+    seen.add(l.chainId);
+    size += l.unpackedSize;
+  }
+  const labels = (config.config?.Labels as Record<string, string> | null | undefined) ?? {};
+  const rec: ImageRecord = {
+    id: r.config.digest,
+    manifestDigest: r.digest,
+    manifestMediaType: r.mediaType,
+    layers,
+    labels,
+    os: config.os ?? 'linux',
+    architecture: config.architecture ?? '',
+    size,
+    addedAt: new Date().toISOString(),
+  };
+  if (r.index) rec.indexDigest = r.index.digest;
+  if (config.created) rec.created = config.created;
+  if (config.variant) rec.variant = config.variant;
+  return rec;
+}
+
+/** Stores the image and points the pulled tag (and the repo digest) at it; returns the tag's previous image. */
+async function recordPull(engine: Engine, ref: Reference, r: ResolvedImage, image: ImageRecord): Promise<string | undefined> {
+  const digestRef = `${fullName(ref)}@${r.repoDigest}`;
+  return engine.imageStore.update((s) => {
+    const existing = s.images.get(image.id);
+    const tagRef = ref.digest ? undefined : fullString(ref);
+    const previous = tagRef ? s.refs.get(tagRef) : s.refs.get(digestRef);
+    s.images.set(image.id, {
+      ...image,
+      addedAt: existing?.addedAt ?? image.addedAt,
+      lastTagTime: tagRef ? new Date().toISOString() : existing?.lastTagTime,
+    });
+    if (tagRef) s.refs.set(tagRef, image.id);
+    s.refs.set(digestRef, image.id);
+    return previous;
+  });
+}

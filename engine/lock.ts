@@ -1,0 +1,40 @@
+import { open, readFile, rm, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export interface DataRootLock {
+  release(): Promise<void>;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * One engine per data root: a pid file created exclusively. A pid file whose process is gone is stale
+ * (the engine was killed) and is taken over.
+ */
+export async function acquireDataRootLock(dataRoot: string): Promise<DataRootLock> {
+  await mkdir(dataRoot, { recursive: true, mode: 0o700 });
+  const path = join(dataRoot, 'engine.pid');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fh = await open(path, 'wx', 0o600);
+      await fh.writeFile(`${process.pid}\n`);
+      await fh.close();
+      return { release: () => rm(path, { force: true }) };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+      if (pid && pid !== process.pid && processAlive(pid)) {
+        throw new Error(`data root ${dataRoot} is in use by another engine (pid ${pid})`);
+      }
+      await rm(path, { force: true });
+    }
+  }
+  throw new Error(`could not lock data root ${dataRoot}`);
+}
