@@ -17,7 +17,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['electron', '**/renderer/**', '**/electron/**'], message: 'engine/ must not import the app layers' }] },
+        {
+          patterns: [
+            {
+              group: ['electron', '**/renderer/**', '**/electron/**'],
+              message: 'engine/ must not import the app layers',
+            },
+          ],
+        },
       ],
     },
   },
@@ -26,7 +33,11 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['../*', 'electron'], message: 'engine/reference imports nothing from the project' }] },
+        {
+          patterns: [
+            { group: ['../*', 'electron'], message: 'engine/reference imports nothing from the project' },
+          ],
+        },
       ],
     },
   },

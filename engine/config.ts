@@ -54,7 +54,8 @@ export function parseConfig(raw: unknown): EngineConfig {
     maxConcurrentUploads: positiveInt(o['max-concurrent-uploads'], 'max-concurrent-uploads', 5),
   };
   if (o['certs-dir'] !== undefined) {
-    if (typeof o['certs-dir'] !== 'string') throw new InvalidArgumentError('config: "certs-dir" must be a string');
+    if (typeof o['certs-dir'] !== 'string')
+      throw new InvalidArgumentError('config: "certs-dir" must be a string');
     cfg.certsDir = o['certs-dir'];
   }
   return cfg;

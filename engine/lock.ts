@@ -31,7 +31,7 @@ export async function acquireDataRootLock(dataRoot: string): Promise<DataRootLoc
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
       if (pid && pid !== process.pid && processAlive(pid)) {
-        throw new Error(`data root ${dataRoot} is in use by another engine (pid ${pid})`);
+        throw new Error(`data root ${dataRoot} is in use by another engine (pid ${pid})`, { cause: err });
       }
       await rm(path, { force: true });
     }

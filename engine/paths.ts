@@ -5,7 +5,8 @@ import { join } from 'node:path';
 export function defaultDataRoot(): string {
   const env = process.env;
   if (process.platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'Berth');
-  if (process.platform === 'win32') return join(env.LOCALAPPDATA ?? join(homedir(), 'AppData', 'Local'), 'Berth');
+  if (process.platform === 'win32')
+    return join(env.LOCALAPPDATA ?? join(homedir(), 'AppData', 'Local'), 'Berth');
   return join(env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'berth');
 }
 
@@ -19,7 +20,8 @@ export function defaultSocketPath(): string {
 /** Default config file: `$XDG_CONFIG_HOME/berth/config.json`. */
 export function defaultConfigPath(): string {
   const env = process.env;
-  if (process.platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'Berth', 'config.json');
+  if (process.platform === 'darwin')
+    return join(homedir(), 'Library', 'Application Support', 'Berth', 'config.json');
   if (process.platform === 'win32')
     return join(env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), 'Berth', 'config.json');
   return join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'berth', 'config.json');

@@ -94,11 +94,13 @@ export function parseFilters(query: URLSearchParams, allowed: readonly string[])
   } catch {
     throw new InvalidArgumentError(`invalid filter: ${raw}`);
   }
-  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new InvalidArgumentError('invalid filter');
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj))
+    throw new InvalidArgumentError('invalid filter');
   for (const [key, value] of Object.entries(obj as Record<string, unknown>)) {
     let values: string[];
     if (Array.isArray(value)) values = value.map(String);
-    else if (value && typeof value === 'object') values = Object.keys(value).filter((k) => (value as Record<string, unknown>)[k]);
+    else if (value && typeof value === 'object')
+      values = Object.keys(value).filter((k) => (value as Record<string, unknown>)[k]);
     else throw new InvalidArgumentError(`invalid filter '${key}'`);
     if (!allowed.includes(key)) throw new InvalidArgumentError(`invalid filter '${key}'`);
     out.set(key, values);

@@ -2,11 +2,13 @@ import { parseArgs } from 'node:util';
 import { startEngine } from '../index.js';
 import { defaultConfigPath, defaultDataRoot, defaultSocketPath } from '../paths.js';
 import { ENGINE_VERSION } from '../api/version.js';
+import { CONTEXT_NAME, ensureDockerContext } from './docker-context.js';
 
 const USAGE = `Usage: berth <command> [options]
 
 Commands:
   engine    Run the engine headless, serving the Docker Engine API on a UNIX socket
+  context   Create or update the "${CONTEXT_NAME}" docker context for a socket (--socket PATH)
   version   Print the version
 
 Options for "engine":
@@ -44,6 +46,12 @@ async function runEngine(argv: string[]): Promise<void> {
     `Berth engine ${ENGINE_VERSION} serving the Docker API on unix://${running.socket}\n` +
       `Try: docker -H unix://${running.socket} info\n`,
   );
+  // On the default socket, keep the `berth` docker context pointing at us (Docker Desktop does the same).
+  if (!values.socket) {
+    await ensureDockerContext(running.socket).catch((err: unknown) =>
+      log(`could not write the docker context: ${String(err)}`),
+    );
+  }
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -67,6 +75,15 @@ export async function main(argv: string[]): Promise<void> {
     case 'engine':
       await runEngine(rest);
       return;
+    case 'context': {
+      const { values } = parseArgs({ args: rest, options: { socket: { type: 'string' } }, strict: true });
+      const socket = values.socket ?? defaultSocketPath();
+      await ensureDockerContext(socket);
+      process.stdout.write(
+        `docker context "${CONTEXT_NAME}" → unix://${socket}\nUse it with: docker context use ${CONTEXT_NAME}\n`,
+      );
+      return;
+    }
     case 'version':
     case '--version':
       process.stdout.write(`berth ${ENGINE_VERSION}\n`);

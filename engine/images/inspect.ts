@@ -11,7 +11,13 @@ export interface ImageConfigFile {
   'os.version'?: string;
   config?: Record<string, unknown>;
   rootfs?: { type: string; diff_ids: string[] };
-  history?: Array<{ created?: string; created_by?: string; author?: string; comment?: string; empty_layer?: boolean }>;
+  history?: Array<{
+    created?: string;
+    created_by?: string;
+    author?: string;
+    comment?: string;
+    empty_layer?: boolean;
+  }>;
   comment?: string;
   docker_version?: string;
   container?: string;

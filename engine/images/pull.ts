@@ -54,7 +54,11 @@ export async function pullImage(
   const images = engine.images;
   const lease = images.leases.create();
   try {
-    const resolved = await engine.registry.resolve(ref, { platform: opts.platform, auth: opts.auth, signal: opts.signal });
+    const resolved = await engine.registry.resolve(ref, {
+      platform: opts.platform,
+      auth: opts.auth,
+      signal: opts.signal,
+    });
     const config = await fetchConfig(engine, resolved, lease, opts);
     const diffIds = config.rootfs?.diff_ids ?? [];
     if (config.rootfs?.type !== 'layers' || diffIds.length !== resolved.layers.length) {
@@ -85,10 +89,20 @@ export async function pullImage(
     const signal = opts.signal ? AbortSignal.any([opts.signal, controller.signal]) : controller.signal;
     try {
       await runLimited(missing, limit, async ({ index, desc }) => {
-        await pullLayer(engine, resolved, desc, diffIds[index]!, chain[index]!, chain[index - 1], lease, progress, {
-          ...opts,
-          signal,
-        });
+        await pullLayer(
+          engine,
+          resolved,
+          desc,
+          diffIds[index]!,
+          chain[index]!,
+          chain[index - 1],
+          lease,
+          progress,
+          {
+            ...opts,
+            signal,
+          },
+        );
       });
     } catch (err) {
       controller.abort(err);
@@ -133,7 +147,12 @@ export async function pullImage(
   }
 }
 
-async function fetchConfig(engine: Engine, r: ResolvedImage, lease: Lease, opts: PullOptions): Promise<ImageConfigFile> {
+async function fetchConfig(
+  engine: Engine,
+  r: ResolvedImage,
+  lease: Lease,
+  opts: PullOptions,
+): Promise<ImageConfigFile> {
   lease.addBlob(r.config.digest);
   if (!(await engine.content.has(r.config.digest))) {
     if (r.config.size > 8 << 20) throw new SystemError(`image config ${r.config.digest} is too large`);
@@ -250,7 +269,12 @@ function imageRecord(r: ResolvedImage, config: ImageConfigFile, layers: ImageLay
 }
 
 /** Stores the image and points the pulled tag (and the repo digest) at it; returns the tag's previous image. */
-async function recordPull(engine: Engine, ref: Reference, r: ResolvedImage, image: ImageRecord): Promise<string | undefined> {
+async function recordPull(
+  engine: Engine,
+  ref: Reference,
+  r: ResolvedImage,
+  image: ImageRecord,
+): Promise<string | undefined> {
   const digestRef = `${fullName(ref)}@${r.repoDigest}`;
   return engine.imageStore.update((s) => {
     const existing = s.images.get(image.id);

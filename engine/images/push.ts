@@ -21,7 +21,8 @@ export function pushTargets(engine: Engine, name: string, tag: string | undefine
     .refEntries()
     .map(([r]) => storedRef(r))
     .filter((r) => !r.digest && `${r.domain}/${r.path}` === repo);
-  if (refs.length === 0) throw new NotFoundError(`An image does not exist locally with the tag: ${familiarName(base)}`);
+  if (refs.length === 0)
+    throw new NotFoundError(`An image does not exist locally with the tag: ${familiarName(base)}`);
   return refs.sort((a, b) => (a.tag ?? '').localeCompare(b.tag ?? ''));
 }
 
@@ -95,6 +96,11 @@ async function pushImageContent(
 
   const configSize = (await engine.content.size(image.id)) ?? 0;
   if (!(await engine.registry.blobExists(ref, image.id, opts))) {
-    await engine.registry.uploadBlob(ref, { digest: image.id, size: configSize }, () => engine.content.openRead(image.id), opts);
+    await engine.registry.uploadBlob(
+      ref,
+      { digest: image.id, size: configSize },
+      () => engine.content.openRead(image.id),
+      opts,
+    );
   }
 }

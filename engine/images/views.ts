@@ -49,7 +49,15 @@ export function parseTimestamp(value: string, now = Date.now()): number {
   if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * 1000;
   const dur = /^(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)$/.exec(value);
   if (dur) {
-    const mult: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+    const mult: Record<string, number> = {
+      ns: 1e-6,
+      us: 1e-3,
+      µs: 1e-3,
+      ms: 1,
+      s: 1000,
+      m: 60_000,
+      h: 3_600_000,
+    };
     return now - Number(dur[1]) * mult[dur[2]!]!;
   }
   const t = Date.parse(value);
@@ -94,7 +102,11 @@ export function matchReference(refs: readonly string[], patterns: readonly strin
     return refs.some((r) => {
       const parsed = storedRef(r);
       const name = familiarName(parsed);
-      return re.test(name) || re.test(familiarString(parsed)) || (parsed.tag ? re.test(`${name}:${parsed.tag}`) : false);
+      return (
+        re.test(name) ||
+        re.test(familiarString(parsed)) ||
+        (parsed.tag ? re.test(`${name}:${parsed.tag}`) : false)
+      );
     });
   });
 }

@@ -133,7 +133,13 @@ describe('formatting', () => {
   it.each([
     ['busybox', 'busybox', 'busybox:latest', 'docker.io/library/busybox:latest', 'docker.io/library/busybox'],
     ['user/repo:x', 'user/repo', 'user/repo:x', 'docker.io/user/repo:x', 'docker.io/user/repo'],
-    ['library/a/b', 'library/a/b', 'library/a/b:latest', 'docker.io/library/a/b:latest', 'docker.io/library/a/b'],
+    [
+      'library/a/b',
+      'library/a/b',
+      'library/a/b:latest',
+      'docker.io/library/a/b:latest',
+      'docker.io/library/a/b',
+    ],
     [
       '127.0.0.1:5000/foo',
       '127.0.0.1:5000/foo',
@@ -141,7 +147,13 @@ describe('formatting', () => {
       '127.0.0.1:5000/foo:latest',
       '127.0.0.1:5000/foo',
     ],
-    [`busybox@${DIGEST}`, 'busybox', `busybox@${DIGEST}`, `docker.io/library/busybox@${DIGEST}`, 'docker.io/library/busybox'],
+    [
+      `busybox@${DIGEST}`,
+      'busybox',
+      `busybox@${DIGEST}`,
+      `docker.io/library/busybox@${DIGEST}`,
+      'docker.io/library/busybox',
+    ],
   ])('%s', (input, fam, famStr, full, nm) => {
     const ref = parseReference(input);
     expect(familiarName(ref)).toBe(fam);
@@ -151,7 +163,12 @@ describe('formatting', () => {
   });
 
   it('round-trips through familiarString', () => {
-    for (const s of ['busybox:latest', 'user/repo:1', `127.0.0.1:5000/a/b:c@${DIGEST}`, 'localhost/x:latest']) {
+    for (const s of [
+      'busybox:latest',
+      'user/repo:1',
+      `127.0.0.1:5000/a/b:c@${DIGEST}`,
+      'localhost/x:latest',
+    ]) {
       expect(familiarString(parseReference(s))).toBe(s);
     }
   });
@@ -186,7 +203,11 @@ describe('builders', () => {
     expect(withTag(ref, 'v2')).toEqual({ domain: 'docker.io', path: 'library/busybox', tag: 'v2' });
     expect(withDigest(ref, DIGEST).digest).toBe(DIGEST);
     expect(() => withTag(ref, '-x')).toThrow(InvalidReferenceError);
-    expect(makeReference('127.0.0.1:5000', 'a/b', 't')).toEqual({ domain: '127.0.0.1:5000', path: 'a/b', tag: 't' });
+    expect(makeReference('127.0.0.1:5000', 'a/b', 't')).toEqual({
+      domain: '127.0.0.1:5000',
+      path: 'a/b',
+      tag: 't',
+    });
     expect(() => makeReference('127.0.0.1:5000', 'A', 't')).toThrow(InvalidReferenceError);
     expect(parseRepositoryName('busybox')).toEqual({ domain: 'docker.io', path: 'library/busybox' });
     expect(() => parseRepositoryName('busybox:1')).toThrow(InvalidReferenceError);

@@ -32,7 +32,11 @@ export function basicAuthorization(c: Credentials): string {
 /** Extracts a human message from a token server's error body (`details`, `errors[0].message`). */
 function tokenErrorText(body: Buffer): string | undefined {
   try {
-    const v = JSON.parse(body.toString('utf8')) as { details?: string; message?: string; errors?: { message?: string }[] };
+    const v = JSON.parse(body.toString('utf8')) as {
+      details?: string;
+      message?: string;
+      errors?: { message?: string }[];
+    };
     return v.details ?? v.errors?.[0]?.message ?? v.message;
   } catch {
     const t = body.toString('utf8').trim();
@@ -97,7 +101,9 @@ export class Authorizer {
   }
 
   private cacheKey(ep: Endpoint, c: Challenge, scopes: string[], creds: Credentials | undefined): string {
-    return [ep.base, c.params.realm, c.params.service, [...scopes].sort().join(' '), credKey(creds)].join('|');
+    return [ep.base, c.params.realm, c.params.service, [...scopes].sort().join(' '), credKey(creds)].join(
+      '|',
+    );
   }
 
   /** GETs (or, with an identity token, POSTs an OAuth2 refresh grant to) the challenge's realm. */
@@ -129,7 +135,13 @@ export class Authorizer {
       url.searchParams.set('account', creds.username);
       headers.Authorization = basicAuthorization(creds);
     }
-    const res = await this.transport.request({ method: 'GET', url: url.href, headers, tls: req.tls, signal: req.signal });
+    const res = await this.transport.request({
+      method: 'GET',
+      url: url.href,
+      headers,
+      tls: req.tls,
+      signal: req.signal,
+    });
     return this.tokenFromResponse(res, url.href);
   }
 
@@ -152,7 +164,10 @@ export class Authorizer {
     return this.tokenFromResponse(res, realm.href);
   }
 
-  private async tokenFromResponse(res: import('node:http').IncomingMessage, url: string): Promise<TokenResponse> {
+  private async tokenFromResponse(
+    res: import('node:http').IncomingMessage,
+    url: string,
+  ): Promise<TokenResponse> {
     const status = res.statusCode ?? 0;
     if (status < 200 || status >= 300) {
       let body: Buffer = Buffer.alloc(0);
@@ -163,14 +178,22 @@ export class Authorizer {
       }
       const text = tokenErrorText(body);
       if (status === 401 || status === 403) {
-        throw new UnauthorizedError(`Get "${stripQuery(url)}": unauthorized: ${text ?? 'authentication required'}`);
+        throw new UnauthorizedError(
+          `Get "${stripQuery(url)}": unauthorized: ${text ?? 'authentication required'}`,
+        );
       }
       throw new UnauthorizedError(
         `Get "${stripQuery(url)}": token server answered ${status} ${res.statusMessage ?? ''}${text ? `: ${text}` : ''}`,
       );
     }
     const body = await readBody(res, 1024 * 1024);
-    let v: { token?: string; access_token?: string; expires_in?: number; issued_at?: string; refresh_token?: string };
+    let v: {
+      token?: string;
+      access_token?: string;
+      expires_in?: number;
+      issued_at?: string;
+      refresh_token?: string;
+    };
     try {
       v = JSON.parse(body.toString('utf8')) as typeof v;
     } catch {

@@ -174,7 +174,8 @@ export class VerifiedBlobStream extends Readable {
     const res = this.res;
     if (!res) return;
     this.stallTimer = setTimeout(() => {
-      if (this.res === res) this.failCurrent?.(new Error(`no data received for ${Math.round(this.opts.stallTimeoutMs / 1000)}s`));
+      if (this.res === res)
+        this.failCurrent?.(new Error(`no data received for ${Math.round(this.opts.stallTimeoutMs / 1000)}s`));
     }, this.opts.stallTimeoutMs);
     this.stallTimer.unref?.();
   }

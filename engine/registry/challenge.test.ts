@@ -23,15 +23,13 @@ describe('parseWwwAuthenticate', () => {
     expect(parseWwwAuthenticate('Basic realm="basic-realm"')).toEqual([
       { scheme: 'basic', params: { realm: 'basic-realm' } },
     ]);
-    expect(parseWwwAuthenticate('bearer  realm = "a\\"b" , service=svc, error="insufficient_scope"')).toEqual([
-      { scheme: 'bearer', params: { realm: 'a"b', service: 'svc', error: 'insufficient_scope' } },
-    ]);
+    expect(parseWwwAuthenticate('bearer  realm = "a\\"b" , service=svc, error="insufficient_scope"')).toEqual(
+      [{ scheme: 'bearer', params: { realm: 'a"b', service: 'svc', error: 'insufficient_scope' } }],
+    );
   });
 
   it('keeps scopes with commas and several challenges', () => {
-    const c = parseWwwAuthenticate(
-      'Bearer realm="r",scope="repository:a:pull,push", Basic realm="x"',
-    );
+    const c = parseWwwAuthenticate('Bearer realm="r",scope="repository:a:pull,push", Basic realm="x"');
     expect(c).toHaveLength(2);
     expect(c[0].params.scope).toBe('repository:a:pull,push');
     expect(c[1]).toEqual({ scheme: 'basic', params: { realm: 'x' } });

@@ -94,6 +94,7 @@ export class RegistryClient {
   /** Hosts whose HTTPS attempt failed at the transport level: go straight to HTTP. */
   private readonly httpOnly = new Set<string>();
   private readonly tlsCache = new Map<string, TlsSettings>();
+  private readonly credCache = new Map<string, { value: Promise<Credentials | undefined>; until: number }>();
 
   constructor(readonly config: RegistryConfig) {
     this.transport = new Transport(config.userAgent ?? 'berth/0.1 (docker-compatible)');
@@ -132,7 +133,9 @@ export class RegistryClient {
         const entry = choosePlatformManifest(top.parsed.index.manifests, want);
         const child = await this.getManifest(s, ref.path, entry.digest, entry.digest, opts.signal);
         if (child.parsed.kind !== 'manifest') {
-          throw new SystemError(`manifest ${entry.digest} in the index of ${ref.path} is not an image manifest`);
+          throw new SystemError(
+            `manifest ${entry.digest} in the index of ${ref.path} is not an image manifest`,
+          );
         }
         const m = child.parsed.manifest;
         return {
@@ -145,7 +148,12 @@ export class RegistryClient {
           manifest: m,
           config: m.config,
           layers: m.layers,
-          index: { digest: top.digest, mediaType: top.parsed.mediaType, raw: top.raw, index: top.parsed.index },
+          index: {
+            digest: top.digest,
+            mediaType: top.parsed.mediaType,
+            raw: top.raw,
+            index: top.parsed.index,
+          },
           platform: entry.platform,
         };
       });
@@ -195,7 +203,11 @@ export class RegistryClient {
    * Streams a blob. The Readable yields exactly the blob's bytes and errors (naming the digest)
    * when they do not match; dropped or stalled connections are resumed with Range requests.
    */
-  async fetchBlob(ref: Reference, desc: { digest: string; size: number }, opts: BlobOpts = {}): Promise<Readable> {
+  async fetchBlob(
+    ref: Reference,
+    desc: { digest: string; size: number },
+    opts: BlobOpts = {},
+  ): Promise<Readable> {
     hashAlgorithm(desc.digest);
     let first: { s: Session; res: IncomingMessage };
     try {
@@ -212,7 +224,13 @@ export class RegistryClient {
       size: desc.size,
       first: first.res,
       reconnect: (offset, signal) =>
-        this.openBlob(s, ref.path, desc.digest, offset, opts.signal ? AbortSignal.any([signal, opts.signal]) : signal),
+        this.openBlob(
+          s,
+          ref.path,
+          desc.digest,
+          offset,
+          opts.signal ? AbortSignal.any([signal, opts.signal]) : signal,
+        ),
       stallTimeoutMs: this.config.stallTimeoutMs ?? 30_000,
       retries: this.config.blobRetries ?? 5,
       signal: opts.signal,
@@ -235,7 +253,9 @@ export class RegistryClient {
     if (res.statusCode === 200 || (offset > 0 && res.statusCode === 206)) return res;
     if (res.statusCode === 416) {
       drain(res);
-      throw new BlobVerificationError(`failed to verify blob ${digest}: size mismatch: the registry has no byte ${offset}`);
+      throw new BlobVerificationError(
+        `failed to verify blob ${digest}: size mismatch: the registry has no byte ${offset}`,
+      );
     }
     throw toEngineError(await errorFromResponse(res, url));
   }
@@ -253,7 +273,12 @@ export class RegistryClient {
   }
 
   /** Cross-repository mount on the same registry. False when the registry did not mount. */
-  async mountBlob(ref: Reference, digest: string, fromPath: string, opts: RequestOpts = {}): Promise<boolean> {
+  async mountBlob(
+    ref: Reference,
+    digest: string,
+    fromPath: string,
+    opts: RequestOpts = {},
+  ): Promise<boolean> {
     const s = await this.pushSession(ref, [repositoryScope(fromPath, ['pull'])], opts.auth);
     const q = new URLSearchParams({ mount: digest, from: fromPath });
     const url = `${s.ep.base}/v2/${ref.path}/blobs/uploads/?${q.toString()}`;
@@ -342,7 +367,11 @@ export class RegistryClient {
     if (body.length > MAX_MANIFEST_BYTES) throw new SystemError('manifest too large');
     const s = await this.pushSession(ref, [], opts.auth);
     const url = `${s.ep.base}/v2/${ref.path}/manifests/${tagOrDigest}`;
-    const res = await this.send(s, 'PUT', url, { headers: { 'Content-Type': mediaType }, body, signal: opts.signal });
+    const res = await this.send(s, 'PUT', url, {
+      headers: { 'Content-Type': mediaType },
+      body,
+      signal: opts.signal,
+    });
     drain(res);
     if (res.statusCode !== 201 && res.statusCode !== 200 && res.statusCode !== 202) {
       throw toEngineError(await errorFromResponse(res, url));
@@ -389,8 +418,16 @@ export class RegistryClient {
         `login attempt to ${url} failed with status: ${res.statusCode} ${res.statusMessage ?? ''}`.trim(),
       );
     }
-    if (challenge.scheme !== 'bearer') throw new UnauthorizedError(`unsupported auth scheme ${challenge.scheme}`);
-    const token = await this.authorizer.fetchToken({ challenge, scopes: [], creds, tls, signal, offline: true });
+    if (challenge.scheme !== 'bearer')
+      throw new UnauthorizedError(`unsupported auth scheme ${challenge.scheme}`);
+    const token = await this.authorizer.fetchToken({
+      challenge,
+      scopes: [],
+      creds,
+      tls,
+      signal,
+      offline: true,
+    });
     const res = await this.transport.request({
       method: 'GET',
       url,
@@ -400,9 +437,13 @@ export class RegistryClient {
     });
     drain(res);
     if (res.statusCode !== 200) {
-      throw new UnauthorizedError(`login attempt to ${url} failed with status: ${res.statusCode} ${res.statusMessage ?? ''}`.trim());
+      throw new UnauthorizedError(
+        `login attempt to ${url} failed with status: ${res.statusCode} ${res.statusMessage ?? ''}`.trim(),
+      );
     }
-    return token.refreshToken ? { status: 'Login Succeeded', identityToken: token.refreshToken } : { status: 'Login Succeeded' };
+    return token.refreshToken
+      ? { status: 'Login Succeeded', identityToken: token.refreshToken }
+      : { status: 'Login Succeeded' };
   }
 
   // ---- plumbing ----
@@ -419,8 +460,18 @@ export class RegistryClient {
   private async session(ep: Endpoint, scopes: string[], auth?: AuthConfig): Promise<Session> {
     // Credentials given with the request are for the registry itself, never sent to a mirror.
     let creds = ep.mirror ? undefined : credentialsFromAuthConfig(auth);
-    creds ??= await this.configCreds.get(ep.host);
+    creds ??= await this.storedCredentials(ep.host);
     return { ep, tls: this.tlsFor(ep), creds, scopes };
+  }
+
+  /** Credentials from the docker config, cached briefly so a pull runs a credential helper once. */
+  private storedCredentials(host: string): Promise<Credentials | undefined> {
+    const hit = this.credCache.get(host);
+    if (hit && hit.until > Date.now()) return hit.value;
+    const value = this.configCreds.get(host);
+    this.credCache.set(host, { value, until: Date.now() + 60_000 });
+    value.catch(() => this.credCache.delete(host));
+    return value;
   }
 
   /** `GET /v2/` once per endpoint: checks it speaks HTTP at all and records its auth challenge. */
@@ -428,9 +479,18 @@ export class RegistryClient {
     let p = this.pings.get(ep.base);
     if (!p) {
       p = (async () => {
-        const res = await this.transport.request({ method: 'GET', url: `${ep.base}/v2/`, tls, signal, headersTimeoutMs: 30_000 });
+        const res = await this.transport.request({
+          method: 'GET',
+          url: `${ep.base}/v2/`,
+          tls,
+          signal,
+          headersTimeoutMs: 30_000,
+        });
         drain(res);
-        const c = res.statusCode === 401 ? preferredChallenge(parseWwwAuthenticate(res.headers['www-authenticate'])) : undefined;
+        const c =
+          res.statusCode === 401
+            ? preferredChallenge(parseWwwAuthenticate(res.headers['www-authenticate']))
+            : undefined;
         this.challenges.set(ep.base, c);
         return c;
       })();
@@ -457,7 +517,14 @@ export class RegistryClient {
    * next one is tried; an HTTPS endpoint that fails below HTTP falls back to HTTP on the same host.
    */
   private async withEndpointList<T>(all: Endpoint[], fn: (ep: Endpoint) => Promise<T>): Promise<T> {
-    const eps = all.filter((ep) => !(ep.base.startsWith('https:') && this.httpOnly.has(ep.host) && all.some((o) => o !== ep && o.host === ep.host)));
+    const eps = all.filter(
+      (ep) =>
+        !(
+          ep.base.startsWith('https:') &&
+          this.httpOnly.has(ep.host) &&
+          all.some((o) => o !== ep && o.host === ep.host)
+        ),
+    );
     let lastErr: unknown;
     for (let i = 0; i < eps.length; i++) {
       const ep = eps[i];
@@ -502,7 +569,11 @@ export class RegistryClient {
         }
       }
       let current = url;
-      for (let hops = 0; o.followRedirects && REDIRECTS.has(res.statusCode ?? 0) && res.headers.location; hops++) {
+      for (
+        let hops = 0;
+        o.followRedirects && REDIRECTS.has(res.statusCode ?? 0) && res.headers.location;
+        hops++
+      ) {
         if (hops >= 10) throw new SystemError(`too many redirects fetching ${url}`);
         drain(res);
         const next = new URL(res.headers.location, current);
@@ -526,4 +597,3 @@ export class RegistryClient {
 function preferredChallenge(cs: Challenge[]): Challenge | undefined {
   return cs.find((c) => c.scheme === 'bearer') ?? cs.find((c) => c.scheme === 'basic');
 }
-

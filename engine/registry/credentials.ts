@@ -30,7 +30,12 @@ export interface Credentials {
 
 /** The key the docker CLI stores Docker Hub credentials under. */
 export const DOCKER_HUB_SERVER = 'https://index.docker.io/v1/';
-const HUB_HOSTS = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com']);
+const HUB_HOSTS = new Set([
+  'docker.io',
+  'index.docker.io',
+  'registry-1.docker.io',
+  'registry.hub.docker.com',
+]);
 
 /** Reduces `https://host:port/v1/` and friends to `host:port`; Docker Hub names to `docker.io`. */
 export function normalizeServerAddress(addr: string): string {
@@ -76,7 +81,10 @@ export function credentialsFromAuthConfig(a: AuthConfig | undefined): Credential
 }
 
 interface DockerConfigFile {
-  auths?: Record<string, { auth?: string; username?: string; password?: string; identitytoken?: string; registrytoken?: string }>;
+  auths?: Record<
+    string,
+    { auth?: string; username?: string; password?: string; identitytoken?: string; registrytoken?: string }
+  >;
   credsStore?: string;
   credHelpers?: Record<string, string>;
 }
@@ -86,7 +94,11 @@ export function defaultDockerConfigDir(): string {
 }
 
 /** Runs `docker-credential-<helper> get` with the server URL on stdin. */
-export function runCredentialHelper(helper: string, serverUrl: string, timeoutMs = 10_000): Promise<Credentials | undefined> {
+export function runCredentialHelper(
+  helper: string,
+  serverUrl: string,
+  timeoutMs = 10_000,
+): Promise<Credentials | undefined> {
   return new Promise((resolve, reject) => {
     const child = spawn(`docker-credential-${helper}`, ['get'], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
@@ -142,7 +154,8 @@ export class DockerConfigCredentials {
     const want = normalizeServerAddress(host);
     const key = credentialKey(host);
     const helpers = cfg.credHelpers ?? {};
-    const helperName = helpers[key] ?? Object.entries(helpers).find(([k]) => normalizeServerAddress(k) === want)?.[1];
+    const helperName =
+      helpers[key] ?? Object.entries(helpers).find(([k]) => normalizeServerAddress(k) === want)?.[1];
     if (helperName) return runCredentialHelper(helperName, key);
     if (cfg.credsStore) {
       const c = await runCredentialHelper(cfg.credsStore, key);
@@ -153,7 +166,8 @@ export class DockerConfigCredentials {
     if (!entry) return undefined;
     if (entry.registrytoken) return { registryToken: entry.registrytoken };
     const basic = entry.auth ? decodeBasic(entry.auth) : undefined;
-    if (entry.identitytoken) return { identityToken: entry.identitytoken, username: basic?.username ?? entry.username };
+    if (entry.identitytoken)
+      return { identityToken: entry.identitytoken, username: basic?.username ?? entry.username };
     if (basic) return basic;
     if (entry.username) return { username: entry.username, password: entry.password ?? '' };
     return undefined;

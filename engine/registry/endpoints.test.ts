@@ -1,7 +1,17 @@
 import { describe, it, expect } from 'vitest';
-import { endpointsFor, ipInCidr, isInsecureHost, isLoopback, mirrorEndpoint, splitHostPort } from './endpoints.js';
+import {
+  endpointsFor,
+  ipInCidr,
+  isInsecureHost,
+  isLoopback,
+  mirrorEndpoint,
+  splitHostPort,
+} from './endpoints.js';
 
-const cfg = { mirrors: ['http://127.0.0.1:5001', 'mirror.example.com/prefix/'], insecureRegistries: ['10.0.0.0/8', 'reg.local:5000'] };
+const cfg = {
+  mirrors: ['http://127.0.0.1:5001', 'mirror.example.com/prefix/'],
+  insecureRegistries: ['10.0.0.0/8', 'reg.local:5000'],
+};
 
 describe('endpoints', () => {
   it('splits host and port', () => {
@@ -40,7 +50,9 @@ describe('endpoints', () => {
       'https://registry-1.docker.io',
     ]);
     expect(eps[0].insecure).toBe(true);
-    expect(endpointsFor('docker.io', cfg, false).map((e) => e.base)).toEqual(['https://registry-1.docker.io']);
+    expect(endpointsFor('docker.io', cfg, false).map((e) => e.base)).toEqual([
+      'https://registry-1.docker.io',
+    ]);
     expect(mirrorEndpoint('https://m.example.com', []).mirror).toBe(true);
   });
 

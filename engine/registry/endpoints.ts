@@ -115,7 +115,9 @@ export function mirrorEndpoint(mirror: string, insecureRegistries: string[]): En
  */
 export function endpointsFor(domain: string, config: RegistryConfig, usesMirrors: boolean): Endpoint[] {
   if (domain === DOCKER_HUB_DOMAIN) {
-    const out: Endpoint[] = usesMirrors ? config.mirrors.map((m) => mirrorEndpoint(m, config.insecureRegistries)) : [];
+    const out: Endpoint[] = usesMirrors
+      ? config.mirrors.map((m) => mirrorEndpoint(m, config.insecureRegistries))
+      : [];
     if (config.hubOrigin) {
       const o = mirrorEndpoint(config.hubOrigin, config.insecureRegistries);
       out.push({ ...o, host: DOCKER_HUB_DOMAIN, mirror: false });

@@ -12,7 +12,14 @@ export {
 } from './credentials.js';
 export * from './manifest.js';
 export type { PlatformSpec } from './platform.js';
-export { choosePlatformManifest, formatPlatform, hostPlatform, normalizePlatform, parsePlatform, platformMatches } from './platform.js';
+export {
+  choosePlatformManifest,
+  formatPlatform,
+  hostPlatform,
+  normalizePlatform,
+  parsePlatform,
+  platformMatches,
+} from './platform.js';
 export { BlobVerificationError } from './blob-stream.js';
 export { parseWwwAuthenticate } from './challenge.js';
 export type { Challenge } from './challenge.js';

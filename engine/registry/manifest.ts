@@ -113,7 +113,11 @@ export function parseManifest(body: Buffer, contentType?: string): ParsedManifes
   const o = doc as Record<string, unknown>;
   const header = contentType?.split(';')[0].trim().toLowerCase();
   let mediaType = typeof o.mediaType === 'string' ? o.mediaType : undefined;
-  if (o.schemaVersion === 1 || mediaType === MediaType.DockerSchema1 || header?.startsWith(MediaType.DockerSchema1)) {
+  if (
+    o.schemaVersion === 1 ||
+    mediaType === MediaType.DockerSchema1 ||
+    header?.startsWith(MediaType.DockerSchema1)
+  ) {
     throw new SystemError(
       'unsupported manifest format: Docker Image manifest version 2, schema 1 is no longer supported; ' +
         'the image must be pushed again with a newer client',
@@ -125,7 +129,8 @@ export function parseManifest(body: Buffer, contentType?: string): ParsedManifes
     else if (o.config && Array.isArray(o.layers)) mediaType = MediaType.OciManifest;
     else throw new SystemError('invalid manifest: missing mediaType');
   }
-  if (o.schemaVersion !== 2) throw new SystemError(`invalid manifest: unsupported schemaVersion ${String(o.schemaVersion)}`);
+  if (o.schemaVersion !== 2)
+    throw new SystemError(`invalid manifest: unsupported schemaVersion ${String(o.schemaVersion)}`);
   if (isIndexType(mediaType)) {
     if (!Array.isArray(o.manifests)) throw new SystemError('invalid manifest: index has no manifests');
     o.manifests.forEach((d, i) => checkDescriptor(d, `manifests[${i}]`));

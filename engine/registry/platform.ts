@@ -50,8 +50,20 @@ export function parsePlatform(s: string): PlatformSpec {
     throw new InvalidArgumentError(`"${s}": unknown operating system or architecture: invalid argument`);
   }
   if (parts.length === 1) {
-    const known = ['amd64', 'arm64', 'arm', '386', 'ppc64le', 's390x', 'riscv64', 'mips64le', 'x86_64', 'aarch64'];
-    if (known.includes(parts[0].toLowerCase())) return normalizePlatform({ os: 'linux', architecture: parts[0] });
+    const known = [
+      'amd64',
+      'arm64',
+      'arm',
+      '386',
+      'ppc64le',
+      's390x',
+      'riscv64',
+      'mips64le',
+      'x86_64',
+      'aarch64',
+    ];
+    if (known.includes(parts[0].toLowerCase()))
+      return normalizePlatform({ os: 'linux', architecture: parts[0] });
     return normalizePlatform({ os: parts[0], architecture: hostPlatform().architecture });
   }
   return normalizePlatform({ os: parts[0], architecture: parts[1], variant: parts[2] });
@@ -63,7 +75,17 @@ export function formatPlatform(p: PlatformSpec): string {
 
 /** This host's platform in OCI terms (Node's process.arch → GOARCH). */
 export function hostPlatform(): PlatformSpec {
-  const arch: Record<string, string> = { x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64', mips: 'mips', mipsel: 'mipsle' };
+  const arch: Record<string, string> = {
+    x64: 'amd64',
+    ia32: '386',
+    arm64: 'arm64',
+    arm: 'arm',
+    ppc64: 'ppc64le',
+    s390x: 's390x',
+    riscv64: 'riscv64',
+    mips: 'mips',
+    mipsel: 'mipsle',
+  };
   const os: Record<string, string> = { win32: 'windows', darwin: 'darwin', linux: 'linux' };
   // Images run in the Linux engine (natively or in the VM), so darwin hosts want linux images.
   const hostOs = os[process.platform] ?? process.platform;

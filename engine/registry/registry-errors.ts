@@ -24,7 +24,8 @@ export function parseErrorBody(body: Buffer): RegistryErrorEntry[] {
     const v = JSON.parse(body.toString('utf8')) as { errors?: unknown; details?: unknown; message?: unknown };
     if (Array.isArray(v.errors)) {
       return v.errors.filter(
-        (e): e is RegistryErrorEntry => !!e && typeof e === 'object' && typeof (e as RegistryErrorEntry).code === 'string',
+        (e): e is RegistryErrorEntry =>
+          !!e && typeof e === 'object' && typeof (e as RegistryErrorEntry).code === 'string',
       );
     }
   } catch {
@@ -61,7 +62,9 @@ export async function errorFromResponse(res: IncomingMessage, what: string): Pro
   else if (status === 404) text = 'not found';
   else {
     const snippet = body.toString('utf8').trim().slice(0, 200);
-    text = `unexpected status from ${what}: ${status} ${res.statusMessage ?? ''}`.trim() + (snippet ? `: ${snippet}` : '');
+    text =
+      `unexpected status from ${what}: ${status} ${res.statusMessage ?? ''}`.trim() +
+      (snippet ? `: ${snippet}` : '');
   }
   const mapped = status === 401 ? 401 : status === 403 ? 403 : status === 404 ? 404 : 500;
   return new RegistryHttpError(text, mapped, status, entries);
@@ -80,10 +83,14 @@ export function translatePullError(err: unknown, ref: Reference): unknown {
       `pull access denied for ${familiarName(ref)}, repository does not exist or may require 'docker login': ${cause}`,
     );
   }
-  if (code === 'MANIFEST_UNKNOWN') return new NotFoundError(`manifest for ${familiarString(ref)} not found: ${err.message}`);
-  if (code === 'NAME_UNKNOWN') return new NotFoundError(`repository ${familiarName(ref)} not found: ${err.message}`);
+  if (code === 'MANIFEST_UNKNOWN')
+    return new NotFoundError(`manifest for ${familiarString(ref)} not found: ${err.message}`);
+  if (code === 'NAME_UNKNOWN')
+    return new NotFoundError(`repository ${familiarName(ref)} not found: ${err.message}`);
   if (err.httpStatus === 404) {
-    return new NotFoundError(`manifest for ${familiarString(ref)} not found: manifest unknown: manifest unknown`);
+    return new NotFoundError(
+      `manifest for ${familiarString(ref)} not found: manifest unknown: manifest unknown`,
+    );
   }
   if (err.status === 401) return new UnauthorizedError(err.message);
   if (err.status === 403) return new ForbiddenError(err.message);

@@ -40,7 +40,10 @@ export class TransportError extends SystemError {
 }
 
 /** Reads `<certsDir>/<host>/`: `*.crt` are CAs, `*.cert` + `*.key` a client pair (docker's certs.d). */
-export function loadCertsDir(certsDir: string | undefined, host: string): Pick<TlsSettings, 'ca' | 'cert' | 'key'> {
+export function loadCertsDir(
+  certsDir: string | undefined,
+  host: string,
+): Pick<TlsSettings, 'ca' | 'cert' | 'key'> {
   if (!certsDir) return {};
   const dir = join(certsDir, host);
   let names: string[];
@@ -68,13 +71,20 @@ export class Transport {
   constructor(private readonly userAgent: string) {}
 
   private agent(protocol: string, tls: TlsSettings): http.Agent {
-    const key = protocol === 'https:' ? `https|${tls.insecure}|${tls.ca?.length ?? 0}|${tls.cert ?? ''}` : 'http';
+    const key =
+      protocol === 'https:' ? `https|${tls.insecure}|${tls.ca?.length ?? 0}|${tls.cert ?? ''}` : 'http';
     let a = this.agents.get(key);
     if (!a) {
       const common = { keepAlive: true, maxSockets: 32, maxFreeSockets: 16, scheduling: 'lifo' as const };
       a =
         protocol === 'https:'
-          ? new https.Agent({ ...common, rejectUnauthorized: !tls.insecure, ca: tls.ca, cert: tls.cert, key: tls.key })
+          ? new https.Agent({
+              ...common,
+              rejectUnauthorized: !tls.insecure,
+              ca: tls.ca,
+              cert: tls.cert,
+              key: tls.key,
+            })
           : new http.Agent(common);
       this.agents.set(key, a);
     }
@@ -95,7 +105,9 @@ export class Transport {
         signal: opts.signal,
       });
       const timer = setTimeout(() => {
-        req.destroy(new TransportError(`${opts.method} ${opts.url}: timeout awaiting response headers`, 'ETIMEDOUT'));
+        req.destroy(
+          new TransportError(`${opts.method} ${opts.url}: timeout awaiting response headers`, 'ETIMEDOUT'),
+        );
       }, opts.headersTimeoutMs ?? 60_000);
       req.on('response', (res) => {
         clearTimeout(timer);

@@ -125,7 +125,11 @@ export class Ingest extends Writable {
     this.hash.update(chunk);
     this.bytes += chunk.length;
     if (this.expected?.size !== undefined && this.bytes > this.expected.size) {
-      cb(new SystemError(`blob ${this.expected.digest}: more data than the expected ${this.expected.size} bytes`));
+      cb(
+        new SystemError(
+          `blob ${this.expected.digest}: more data than the expected ${this.expected.size} bytes`,
+        ),
+      );
       return;
     }
     if (this.file.write(chunk)) cb();
@@ -153,7 +157,9 @@ export class Ingest extends Writable {
         throw new SystemError(`failed to verify ${exp.digest}: digest mismatch (got ${digest})`);
       }
       if (exp?.size !== undefined && exp.size !== this.bytes) {
-        throw new SystemError(`failed to verify ${exp.digest}: size ${this.bytes} does not match ${exp.size}`);
+        throw new SystemError(
+          `failed to verify ${exp.digest}: size ${this.bytes} does not match ${exp.size}`,
+        );
       }
       const fh = await open(this.tmpPath, 'r');
       try {

@@ -303,16 +303,23 @@ class Extractor {
     const chunks: Buffer[] = [];
     if (h.size <= SMALL_FILE) {
       for await (const c of data) chunks.push(c);
-      await this.waitForRoom(h.size);
-      this.spawn(node.inode, h.size, async () => {
-        const fd = await this.create(node.path, h);
-        try {
-          await writeAll(fd, chunks);
-          await this.finishFile(fd, h);
-        } finally {
-          await close(fd);
-        }
-      });
+      let fd: number;
+      try {
+        fd = fs.openSync(node.path, CREATE_FLAGS, h.mode & 0o777);
+      } catch (err) {
+        throw fsError(h.name, err);
+      }
+      try {
+        if (chunks.length === 1) fs.writeSync(fd, chunks[0]!);
+        else if (chunks.length > 1) fs.writeSync(fd, Buffer.concat(chunks));
+        if (this.needsChown(h)) fs.fchownSync(fd, h.uid, h.gid);
+        if ((h.mode & 0o7777) !== (h.mode & 0o777 & ~UMASK)) fs.fchmodSync(fd, h.mode);
+        fs.futimesSync(fd, atimeOf(h), h.mtime);
+      } catch (err) {
+        throw fsError(h.name, err);
+      } finally {
+        fs.closeSync(fd);
+      }
       return;
     }
     // Large file: written inline, in batches, while background tasks carry on.

@@ -68,9 +68,15 @@ describe('resolve', () => {
     expect(host.digest).toBe(amd64.manifestDigest);
     expect(host.platform).toMatchObject({ os: 'linux', architecture: 'amd64' });
 
-    expect((await client.resolve(ref('multi'), { platform: 'linux/arm64' })).digest).toBe(arm64.manifestDigest);
-    expect((await client.resolve(ref('multi'), { platform: 'linux/aarch64' })).digest).toBe(arm64.manifestDigest);
-    expect((await client.resolve(ref('multi'), { platform: 'linux/arm/v7' })).digest).toBe(armv7.manifestDigest);
+    expect((await client.resolve(ref('multi'), { platform: 'linux/arm64' })).digest).toBe(
+      arm64.manifestDigest,
+    );
+    expect((await client.resolve(ref('multi'), { platform: 'linux/aarch64' })).digest).toBe(
+      arm64.manifestDigest,
+    );
+    expect((await client.resolve(ref('multi'), { platform: 'linux/arm/v7' })).digest).toBe(
+      armv7.manifestDigest,
+    );
     expect((await client.resolve(ref('multi'), { platform: 'linux/arm' })).digest).toBe(armv7.manifestDigest);
     await expect(client.resolve(ref('multi'), { platform: 'linux/s390x' })).rejects.toThrow(
       'no matching manifest for linux/s390x in the manifest list entries',
@@ -78,7 +84,9 @@ describe('resolve', () => {
   });
 
   it('resolves by digest (index and child)', async () => {
-    const byIndex = await client.resolve(ref(`multi@${fx.multi.indexDigest}`), { platform: 'linux/arm64/v8' });
+    const byIndex = await client.resolve(ref(`multi@${fx.multi.indexDigest}`), {
+      platform: 'linux/arm64/v8',
+    });
     expect(byIndex.repoDigest).toBe(fx.multi.indexDigest);
     expect(byIndex.digest).toBe(fx.multi.images[1].manifestDigest);
     const child = await client.resolve(ref(`multi@${fx.multi.images[2].manifestDigest}`));
@@ -96,7 +104,9 @@ describe('resolve', () => {
   it('reports unknown tags and repositories with dockerd’s wording', async () => {
     const e1 = await client.resolve(ref('busybox:nope')).catch((e: unknown) => e);
     expect(e1).toBeInstanceOf(NotFoundError);
-    expect((e1 as Error).message).toBe(`manifest for ${reg.host}/busybox:nope not found: manifest unknown: manifest unknown`);
+    expect((e1 as Error).message).toBe(
+      `manifest for ${reg.host}/busybox:nope not found: manifest unknown: manifest unknown`,
+    );
     const e2 = await client.resolve(ref('no/such-repo')).catch((e: unknown) => e);
     expect(e2).toBeInstanceOf(NotFoundError);
     expect((e2 as Error).message).toMatch(/not found/);
@@ -115,7 +125,10 @@ describe('resolve', () => {
 
 describe('blob verification', () => {
   it('fails a blob whose bytes do not match its digest', async () => {
-    const img = await pushImage(reg, 'corrupt', 'latest', [await busyboxLayer(), { entries: [{ name: 'x', content: 'x\n' }] }]);
+    const img = await pushImage(reg, 'corrupt', 'latest', [
+      await busyboxLayer(),
+      { entries: [{ name: 'x', content: 'x\n' }] },
+    ]);
     const layer = img.layers[1];
     await corruptBlob(reg, layer.digest);
     const stream = await client.fetchBlob(ref('corrupt'), layer);

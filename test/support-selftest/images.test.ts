@@ -14,7 +14,9 @@ import {
 import { readTar, sha256 } from '../support/layers.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 
-const MANIFEST_ACCEPT = [MEDIA_TYPES.ociIndex, MEDIA_TYPES.ociManifest, MEDIA_TYPES.dockerManifest].join(', ');
+const MANIFEST_ACCEPT = [MEDIA_TYPES.ociIndex, MEDIA_TYPES.ociManifest, MEDIA_TYPES.dockerManifest].join(
+  ', ',
+);
 
 describe('fixture images on an open registry (read back with plain HTTP)', () => {
   let reg: TestRegistry;
@@ -25,7 +27,8 @@ describe('fixture images on an open registry (read back with plain HTTP)', () =>
   });
   afterAll(() => reg?.stop());
 
-  const get = (path: string, accept = MANIFEST_ACCEPT) => httpRequest(`${reg.url}${path}`, { headers: { accept } });
+  const get = (path: string, accept = MANIFEST_ACCEPT) =>
+    httpRequest(`${reg.url}${path}`, { headers: { accept } });
 
   it('serves every fixture manifest and blob with matching digests', async () => {
     for (const img of [fx.busybox, fx.threeLayer, fx.zstd, fx.plain, fx.moving.v1, ...fx.multi.images]) {
@@ -101,9 +104,15 @@ describe('fixture images on an open registry (read back with plain HTTP)', () =>
   });
 
   it('created dates are distinct and ordered', () => {
-    const dates = [fx.busybox, fx.threeLayer, fx.multi.images[0], fx.zstd, fx.plain, fx.moving.v1, fx.moving.v2].map(
-      (i) => i.config.created,
-    );
+    const dates = [
+      fx.busybox,
+      fx.threeLayer,
+      fx.multi.images[0],
+      fx.zstd,
+      fx.plain,
+      fx.moving.v1,
+      fx.moving.v2,
+    ].map((i) => i.config.created);
     expect([...dates].sort()).toEqual(dates);
     expect(new Set(dates).size).toBe(dates.length);
   });

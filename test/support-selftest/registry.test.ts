@@ -30,7 +30,9 @@ describe('startRegistry', () => {
     const anon = await httpRequest(`${reg.url}/v2/`);
     expect(anon.status).toBe(401);
     expect(anon.headers['www-authenticate']).toMatch(/^Basic /);
-    const wrong = await httpRequest(`${reg.url}/v2/`, { headers: { authorization: basicAuth(reg.username!, 'nope') } });
+    const wrong = await httpRequest(`${reg.url}/v2/`, {
+      headers: { authorization: basicAuth(reg.username!, 'nope') },
+    });
     expect(wrong.status).toBe(401);
     const ok = await httpRequest(`${reg.url}/v2/`, {
       headers: { authorization: basicAuth(reg.username!, reg.password!) },
@@ -47,7 +49,9 @@ describe('startRegistry', () => {
     expect(header).toContain('scope="repository:busybox:pull"');
 
     const tokenUrl = `${reg.token!.realm}?service=${reg.token!.service}&scope=repository:busybox:pull,push`;
-    const tok = await httpRequest(tokenUrl, { headers: { authorization: basicAuth(reg.username!, reg.password!) } });
+    const tok = await httpRequest(tokenUrl, {
+      headers: { authorization: basicAuth(reg.username!, reg.password!) },
+    });
     expect(tok.status).toBe(200);
     const body = tok.json();
     expect(body.token).toBe(body.access_token);
@@ -68,7 +72,9 @@ describe('startRegistry', () => {
     });
     expect(authed.status).toBe(404);
 
-    const bad = await httpRequest(tokenUrl, { headers: { authorization: basicAuth(reg.username!, 'wrong') } });
+    const bad = await httpRequest(tokenUrl, {
+      headers: { authorization: basicAuth(reg.username!, 'wrong') },
+    });
     expect(bad.status).toBe(401);
 
     const anonTok = (await httpRequest(tokenUrl)).json().token;

@@ -56,7 +56,9 @@ export class DistributionClient {
       tokenUrl.searchParams.append('scope', params.scope ?? scope);
       const tokenRes = await httpRequest(tokenUrl, {
         ca: this.ca,
-        headers: this.reg.username ? { authorization: basicAuth(this.reg.username, this.reg.password ?? '') } : {},
+        headers: this.reg.username
+          ? { authorization: basicAuth(this.reg.username, this.reg.password ?? '') }
+          : {},
       });
       if (tokenRes.status !== 200) return res;
       const body = tokenRes.json();
@@ -75,8 +77,12 @@ export class DistributionClient {
   /** Uploads a blob unless the repository already has it. */
   async pushBlob(repo: string, blob: Buffer, digest = sha256(blob)): Promise<string> {
     if (await this.blobExists(repo, digest)) return digest;
-    const start = await this.request('POST', `/v2/${repo}/blobs/uploads/`, { repo, headers: { 'content-length': 0 } });
-    if (start.status !== 202) throw new Error(`blob upload start for ${repo}: ${start.status} ${start.text()}`);
+    const start = await this.request('POST', `/v2/${repo}/blobs/uploads/`, {
+      repo,
+      headers: { 'content-length': 0 },
+    });
+    if (start.status !== 202)
+      throw new Error(`blob upload start for ${repo}: ${start.status} ${start.text()}`);
     const location = new URL(String(start.headers.location), this.reg.url);
     location.searchParams.set('digest', digest);
     const put = await this.request('PUT', location.href, {
@@ -84,7 +90,8 @@ export class DistributionClient {
       body: blob,
       headers: { 'content-type': 'application/octet-stream', 'content-length': blob.length },
     });
-    if (put.status !== 201) throw new Error(`blob upload of ${digest} to ${repo}: ${put.status} ${put.text()}`);
+    if (put.status !== 201)
+      throw new Error(`blob upload of ${digest} to ${repo}: ${put.status} ${put.text()}`);
     return digest;
   }
 

@@ -5,7 +5,16 @@
  * and stop() also reaps what the engine left behind under its data root (conmon, containers, mounts).
  */
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,11 +26,21 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..
 export const BERTH_BIN = join(REPO_ROOT, 'bin/berth.js');
 export const ENGINE_MAIN = join(REPO_ROOT, 'dist/engine/cli/main.js');
 export const DOCKER_BIN = '/usr/local/bin/docker';
+const FROM_SOURCE = join(REPO_ROOT, 'test/support/berth-from-source.ts');
 
 export interface DockerResult {
   code: number;
   stdout: string;
   stderr: string;
+}
+
+export interface EngineResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+  // Tests index into API JSON freely.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  json(): any;
 }
 
 export interface TestEngine {
@@ -34,11 +53,7 @@ export interface TestEngine {
     args: string[],
     opts?: { input?: string | Buffer; env?: Record<string, string>; timeoutMs?: number },
   ): Promise<DockerResult>;
-  request(
-    method: string,
-    path: string,
-    body?: unknown,
-  ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer; json(): any }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  request(method: string, path: string, body?: unknown): Promise<EngineResponse>;
   kill(signal?: NodeJS.Signals): Promise<void>;
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -53,18 +68,37 @@ export interface EngineOptions {
   env?: Record<string, string>;
   /** How long to wait for /_ping; default 20 s. */
   startTimeoutMs?: number;
+  /**
+   * 'dist' runs bin/berth.js (needs `npm run build`); 'source' runs the TypeScript under tsx.
+   * Default: $BERTH_TEST_ENGINE if set, else 'dist' when dist/engine/cli/main.js exists, else 'source'.
+   */
+  mode?: 'dist' | 'source';
+  /** Replace the whole command (argv before `engine --socket …`), e.g. a fake engine for self-tests. */
+  command?: string[];
 }
 
-/** True when the engine can be started (the build output exists). */
-export function engineAvailable(): boolean {
+/** True when the engine can be started from the build output. */
+export function engineBuilt(): boolean {
   return existsSync(BERTH_BIN) && existsSync(ENGINE_MAIN);
+}
+
+function engineCommand(opts: EngineOptions): string[] {
+  if (opts.command) return opts.command;
+  const envMode = process.env.BERTH_TEST_ENGINE;
+  const mode =
+    opts.mode ?? (envMode === 'dist' || envMode === 'source' ? envMode : engineBuilt() ? 'dist' : 'source');
+  if (mode === 'dist') {
+    if (!engineBuilt()) throw new Error(`${ENGINE_MAIN} not found: run \`npm run build\` first`);
+    return [process.execPath, BERTH_BIN];
+  }
+  return [process.execPath, '--import', 'tsx', FROM_SOURCE];
 }
 
 const liveDataRoots = new Set<string>();
 let exitHooked = false;
 
 export async function startEngine(opts: EngineOptions = {}): Promise<TestEngine> {
-  if (!existsSync(BERTH_BIN)) throw new Error(`${BERTH_BIN} not found: the berth command is not built yet`);
+  const [cmd, ...cmdArgs] = engineCommand(opts);
   // Keep the socket path short: sun_path is limited to 108 bytes.
   const runDir = mkdtempSync(join(tmpdir(), 'berth-eng-'));
   const ownDataRoot = opts.dataRoot === undefined;
@@ -91,8 +125,8 @@ export async function startEngine(opts: EngineOptions = {}): Promise<TestEngine>
 
   const launch = async () => {
     const c = spawnTracked(
-      process.execPath,
-      [BERTH_BIN, 'engine', '--socket', socket, '--data-root', dataRoot, '--config', configPath],
+      cmd,
+      [...cmdArgs, 'engine', '--socket', socket, '--data-root', dataRoot, '--config', configPath],
       { cwd: REPO_ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child = c;
@@ -134,13 +168,19 @@ export async function startEngine(opts: EngineOptions = {}): Promise<TestEngine>
 
     async request(method, path, body) {
       const isRaw = Buffer.isBuffer(body) || typeof body === 'string';
-      const payload = body === undefined ? undefined : isRaw ? (body as Buffer | string) : JSON.stringify(body);
+      const payload =
+        body === undefined ? undefined : isRaw ? (body as Buffer | string) : JSON.stringify(body);
       const headers: Record<string, string | number> = {};
       if (payload !== undefined) {
         headers['content-type'] = isRaw ? 'application/octet-stream' : 'application/json';
         headers['content-length'] = Buffer.byteLength(payload);
       }
-      const res = await httpRequest(`http://localhost${path}`, { method, socketPath: socket, body: payload, headers });
+      const res = await httpRequest(`http://localhost${path}`, {
+        method,
+        socketPath: socket,
+        body: payload,
+        headers,
+      });
       return { status: res.status, headers: res.headers, body: res.body, json: () => res.json() };
     },
 
@@ -152,7 +192,8 @@ export async function startEngine(opts: EngineOptions = {}): Promise<TestEngine>
     },
 
     async restart() {
-      if (child && child.exitCode === null && child.signalCode === null) await stopProcess(child, 'SIGTERM', 10_000);
+      if (child && child.exitCode === null && child.signalCode === null)
+        await stopProcess(child, 'SIGTERM', 10_000);
       await launch();
     },
 
@@ -199,7 +240,11 @@ function runDocker(
     c.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => {
       c.kill('SIGKILL');
-      reject(new Error(`docker ${args.join(' ')} timed out after ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+      reject(
+        new Error(
+          `docker ${args.join(' ')} timed out after ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`,
+        ),
+      );
     }, timeoutMs);
     c.on('error', (e) => {
       clearTimeout(timer);
@@ -252,7 +297,7 @@ function killUnder(dir: string): void {
   // Never our own ancestors (the test runner), whatever their arguments say.
   for (let p = process.ppid; p > 1; p = parent.get(p) ?? 0) matched.delete(p);
   const doomed = new Set(matched);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const [pid, ppid] of parent) {
       if (!doomed.has(pid) && doomed.has(ppid)) {

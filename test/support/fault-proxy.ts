@@ -81,7 +81,12 @@ export async function startFaultProxy(
   const server = http.createServer(async (req, res) => {
     const rule = pick(req);
     if (rule) used.set(rule, (used.get(rule) ?? 0) + 1);
-    const hit: ProxyHit = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, fault: rule?.action ?? 'pass' };
+    const hit: ProxyHit = {
+      method: req.method ?? 'GET',
+      path: req.url ?? '/',
+      headers: req.headers,
+      fault: rule?.action ?? 'pass',
+    };
     hits.push(hit);
 
     if (rule?.action === 'reset') {

@@ -57,7 +57,9 @@ export function httpRequest(url: string | URL, opts: HttpOptions = {}): Promise<
     );
     req.on('error', reject);
     if (opts.timeoutMs) {
-      req.setTimeout(opts.timeoutMs, () => req.destroy(new Error(`timeout after ${opts.timeoutMs}ms: ${u.href}`)));
+      req.setTimeout(opts.timeoutMs, () =>
+        req.destroy(new Error(`timeout after ${opts.timeoutMs}ms: ${u.href}`)),
+      );
     }
     req.end(opts.body);
   });

@@ -111,7 +111,9 @@ export async function pushImage(
   const format = opts.format ?? 'docker';
   const client = clientFor(reg);
   const built = await Promise.all(
-    layers.map((l) => ('blob' in l ? Promise.resolve(l) : buildLayerImpl(l.entries, l.compression ?? 'gzip'))),
+    layers.map((l) =>
+      'blob' in l ? Promise.resolve(l) : buildLayerImpl(l.entries, l.compression ?? 'gzip'),
+    ),
   );
   const platform = opts.platform ?? { os: 'linux', architecture: 'amd64' };
   const created = opts.config?.created ?? '2024-01-01T00:00:00Z';
@@ -128,7 +130,10 @@ export async function pushImage(
     },
     rootfs: { type: 'layers', diff_ids: built.map((l) => l.diffId) },
     history: opts.config?.history ?? [
-      ...built.map((l, i) => ({ created, created_by: `/bin/sh -c #(nop) ADD file:${l.diffId.slice(7, 19)} in / # layer ${i}` })),
+      ...built.map((l, i) => ({
+        created,
+        created_by: `/bin/sh -c #(nop) ADD file:${l.diffId.slice(7, 19)} in / # layer ${i}`,
+      })),
       { created, created_by: '/bin/sh -c #(nop)  CMD ["sh"]', empty_layer: true },
     ],
   };
@@ -149,7 +154,8 @@ export async function pushImage(
       size: configBytes.length,
     },
     layers: built.map((l) => ({
-      mediaType: format === 'docker' && l.mediaType.endsWith('+gzip') ? MEDIA_TYPES.dockerLayerGzip : l.mediaType,
+      mediaType:
+        format === 'docker' && l.mediaType.endsWith('+gzip') ? MEDIA_TYPES.dockerLayerGzip : l.mediaType,
       digest: l.digest,
       size: l.size,
     })),
@@ -166,7 +172,13 @@ export async function pushImage(
     manifest: manifestBytes,
     configDigest,
     config,
-    layers: built.map((l) => ({ digest: l.digest, diffId: l.diffId, size: l.size, mediaType: l.mediaType, tar: l.tar })),
+    layers: built.map((l) => ({
+      digest: l.digest,
+      diffId: l.diffId,
+      size: l.size,
+      mediaType: l.mediaType,
+      tar: l.tar,
+    })),
   };
 }
 
@@ -201,7 +213,11 @@ export async function pushIndex(
 
 const layerCache = new Map<string, Promise<BuiltLayer>>();
 /** Builds a deterministic layer once per process (fixture layers are pushed to many registries). */
-function cachedLayer(key: string, entries: () => TarEntry[], compression: Compression = 'gzip'): Promise<BuiltLayer> {
+function cachedLayer(
+  key: string,
+  entries: () => TarEntry[],
+  compression: Compression = 'gzip',
+): Promise<BuiltLayer> {
   let p = layerCache.get(key);
   if (!p) layerCache.set(key, (p = buildLayerImpl(entries(), compression)));
   return p;
@@ -211,12 +227,80 @@ function cachedLayer(key: string, entries: () => TarEntry[], compression: Compre
 
 /** Applets linked to /bin/busybox in the base layer. */
 export const BUSYBOX_APPLETS = [
-  'sh', 'ash', 'ls', 'cat', 'echo', 'true', 'false', 'sleep', 'env', 'id', 'hostname', 'mkdir', 'rm',
-  'rmdir', 'touch', 'ps', 'top', 'wc', 'head', 'tail', 'grep', 'sed', 'awk', 'test', '[', 'uname', 'pwd',
-  'whoami', 'date', 'printf', 'kill', 'find', 'stat', 'du', 'df', 'mount', 'ln', 'cp', 'mv', 'chmod',
-  'chown', 'yes', 'seq', 'nc', 'wget', 'tr', 'cut', 'sort', 'uniq', 'xargs', 'tee', 'dd', 'md5sum',
-  'sha256sum', 'readlink', 'basename', 'dirname', 'vi', 'less', 'more', 'tar', 'gzip', 'ping', 'ip',
-  'ifconfig', 'nslookup', 'hexdump', 'od', 'watch', 'timeout', 'nproc', 'free', 'sync', 'realpath',
+  'sh',
+  'ash',
+  'ls',
+  'cat',
+  'echo',
+  'true',
+  'false',
+  'sleep',
+  'env',
+  'id',
+  'hostname',
+  'mkdir',
+  'rm',
+  'rmdir',
+  'touch',
+  'ps',
+  'top',
+  'wc',
+  'head',
+  'tail',
+  'grep',
+  'sed',
+  'awk',
+  'test',
+  '[',
+  'uname',
+  'pwd',
+  'whoami',
+  'date',
+  'printf',
+  'kill',
+  'find',
+  'stat',
+  'du',
+  'df',
+  'mount',
+  'ln',
+  'cp',
+  'mv',
+  'chmod',
+  'chown',
+  'yes',
+  'seq',
+  'nc',
+  'wget',
+  'tr',
+  'cut',
+  'sort',
+  'uniq',
+  'xargs',
+  'tee',
+  'dd',
+  'md5sum',
+  'sha256sum',
+  'readlink',
+  'basename',
+  'dirname',
+  'vi',
+  'less',
+  'more',
+  'tar',
+  'gzip',
+  'ping',
+  'ip',
+  'ifconfig',
+  'nslookup',
+  'hexdump',
+  'od',
+  'watch',
+  'timeout',
+  'nproc',
+  'free',
+  'sync',
+  'realpath',
 ];
 
 /** Entries of the busybox base filesystem (real static binary, applet symlinks, /etc, /tmp). */
@@ -229,7 +313,8 @@ export function busyboxEntries(): TarEntry[] {
     { name: 'etc', type: 'directory' },
     {
       name: 'etc/passwd',
-      content: 'root:x:0:0:root:/root:/bin/sh\ndaemon:x:1:1:daemon:/usr/sbin:/bin/false\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n',
+      content:
+        'root:x:0:0:root:/root:/bin/sh\ndaemon:x:1:1:daemon:/usr/sbin:/bin/false\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n',
     },
     { name: 'etc/group', content: 'root:x:0:\ndaemon:x:1:\nnogroup:x:65534:\n' },
     { name: 'proc', type: 'directory' },
@@ -308,7 +393,10 @@ export async function pushFixtureImages(reg: TestRegistry): Promise<Fixtures> {
         ],
       },
     ],
-    { format: 'oci', config: { created: FIXTURE_CREATED.threeLayer, config: { Labels: { [LABEL]: 'three-layer' } } } },
+    {
+      format: 'oci',
+      config: { created: FIXTURE_CREATED.threeLayer, config: { Labels: { [LABEL]: 'three-layer' } } },
+    },
   );
 
   const platforms: Platform[] = [
@@ -345,7 +433,13 @@ export async function pushFixtureImages(reg: TestRegistry): Promise<Fixtures> {
     reg,
     'plain',
     'latest',
-    [await cachedLayer('plain', () => [...busyboxEntries(), { name: 'fixture', content: 'plain\n' }], 'none')],
+    [
+      await cachedLayer(
+        'plain',
+        () => [...busyboxEntries(), { name: 'fixture', content: 'plain\n' }],
+        'none',
+      ),
+    ],
     { format: 'oci', config: { created: FIXTURE_CREATED.plain, config: { Labels: { [LABEL]: 'plain' } } } },
   );
 
@@ -415,14 +509,21 @@ export async function pushHostileImage(
 export async function buildMultiLayerImage(
   reg: TestRegistry,
   repo: string,
-  opts: { layers: number; bytesPerLayer: number; tag?: string; filesPerLayer?: number; withBusybox?: boolean },
+  opts: {
+    layers: number;
+    bytesPerLayer: number;
+    tag?: string;
+    filesPerLayer?: number;
+    withBusybox?: boolean;
+  },
 ): Promise<FixtureImage> {
   const files = opts.filesPerLayer ?? 4;
   const specs: LayerSpec[] = opts.withBusybox === false ? [] : [await busyboxLayer()];
   for (let i = 0; i < opts.layers; i++) {
     const per = Math.ceil(opts.bytesPerLayer / files);
     const entries: TarEntry[] = [{ name: `data${i}`, type: 'directory' }];
-    for (let f = 0; f < files; f++) entries.push({ name: `data${i}/file${f}.bin`, content: randomBytes(per) });
+    for (let f = 0; f < files; f++)
+      entries.push({ name: `data${i}/file${f}.bin`, content: randomBytes(per) });
     specs.push(await buildLayerImpl(entries, 'gzip'));
   }
   return pushImage(reg, repo, opts.tag ?? 'latest', specs, {

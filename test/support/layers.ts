@@ -7,7 +7,8 @@ import { gzipSync } from 'node:zlib';
 import { extract as tarExtract, pack as tarPack, type Header } from 'tar-stream';
 import { run } from './processes.js';
 
-export type EntryType = 'file' | 'directory' | 'symlink' | 'link' | 'character-device' | 'block-device' | 'fifo';
+export type EntryType =
+  'file' | 'directory' | 'symlink' | 'link' | 'character-device' | 'block-device' | 'fifo';
 
 export interface TarEntry {
   name: string;
@@ -84,7 +85,10 @@ export async function compress(data: Buffer, compression: Compression): Promise<
   return data;
 }
 
-export async function buildLayer(entries: TarEntry[], compression: Compression = 'gzip'): Promise<BuiltLayer> {
+export async function buildLayer(
+  entries: TarEntry[],
+  compression: Compression = 'gzip',
+): Promise<BuiltLayer> {
   const tarBytes = await buildTar(entries);
   return layerFromTar(tarBytes, compression);
 }

@@ -74,7 +74,9 @@ export async function stopProcess(
 }
 
 /** Resolves once the process has exited (immediately if it already has). */
-export function waitExit(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+export function waitExit(
+  child: ChildProcess,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   if (child.exitCode !== null || child.signalCode !== null) {
     return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
   }
@@ -88,7 +90,11 @@ export function run(
   opts: { input?: Buffer | string; cwd?: string } = {},
 ): Promise<{ stdout: Buffer; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawnTracked(command, args, { cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'], pdeathsig: false });
+    const child = spawnTracked(command, args, {
+      cwd: opts.cwd,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      pdeathsig: false,
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout!.on('data', (c: Buffer) => out.push(c));

@@ -33,7 +33,8 @@ export interface RegistryOptions {
 const REGISTRY_BIN = '/usr/bin/docker-registry';
 
 // Keys are made once per test process: RSA for token signing, EC for TLS (fast to generate).
-let keysPromise: Promise<{ dir: string; tokenKey: string; tokenCert: string; tlsKey: string; tlsCert: string }> | undefined;
+let keysPromise:
+  Promise<{ dir: string; tokenKey: string; tokenCert: string; tlsKey: string; tlsCert: string }> | undefined;
 
 function keys() {
   keysPromise ??= (async () => {
@@ -45,16 +46,44 @@ function keys() {
     const tlsCert = join(dir, 'tls.crt');
     await Promise.all([
       run('openssl', [
-        'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', tokenKey, '-out', tokenCert,
-        '-days', '3650', '-subj', '/CN=berth-test-token-issuer',
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        tokenKey,
+        '-out',
+        tokenCert,
+        '-days',
+        '3650',
+        '-subj',
+        '/CN=berth-test-token-issuer',
       ]),
       run('openssl', [
-        'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-        '-keyout', tlsKey, '-out', tlsCert, '-days', '3650', '-subj', '/CN=127.0.0.1',
-        '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
-        '-addext', 'basicConstraints=critical,CA:TRUE',
-        '-addext', 'keyUsage=critical,digitalSignature,keyCertSign',
-        '-addext', 'extendedKeyUsage=serverAuth',
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        tlsKey,
+        '-out',
+        tlsCert,
+        '-days',
+        '3650',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1,DNS:localhost',
+        '-addext',
+        'basicConstraints=critical,CA:TRUE',
+        '-addext',
+        'keyUsage=critical,digitalSignature,keyCertSign',
+        '-addext',
+        'extendedKeyUsage=serverAuth',
       ]),
     ]);
     return { dir, tokenKey, tokenCert, tlsKey, tlsCert };
@@ -92,7 +121,11 @@ function configYaml(p: {
   return lines.join('\n') + '\n' + p.auth;
 }
 
-async function waitReady(url: string, ca: string | undefined, isDead: () => string | undefined): Promise<void> {
+async function waitReady(
+  url: string,
+  ca: string | undefined,
+  isDead: () => string | undefined,
+): Promise<void> {
   const deadline = Date.now() + 10_000;
   for (;;) {
     const dead = isDead();
@@ -108,9 +141,20 @@ async function waitReady(url: string, ca: string | undefined, isDead: () => stri
   }
 }
 
+// Temp dirs of registries not yet stopped, removed at exit if a test forgot stop().
+const liveDirs = new Set<string>();
+let exitHooked = false;
+
 export async function startRegistry(opts: RegistryOptions = {}): Promise<TestRegistry> {
   const auth = opts.auth ?? 'none';
   const dir = mkdtempSync(join(tmpdir(), 'berth-test-registry-'));
+  liveDirs.add(dir);
+  if (!exitHooked) {
+    exitHooked = true;
+    process.on('exit', () => {
+      for (const d of liveDirs) rmSync(d, { recursive: true, force: true });
+    });
+  }
   const storageDir = join(dir, 'storage');
   const logPath = join(dir, 'registry.log');
   const k = auth === 'token' || opts.tls ? await keys() : undefined;
@@ -126,7 +170,13 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<TestReg
   if (auth === 'basic') {
     const { stdout } = await run('htpasswd', ['-Bbn', username!, password!]);
     writeFileSync(join(dir, 'htpasswd'), stdout);
-    authYaml = ['auth:', '  htpasswd:', '    realm: berth-test-realm', `    path: ${join(dir, 'htpasswd')}`, ''].join('\n');
+    authYaml = [
+      'auth:',
+      '  htpasswd:',
+      '    realm: berth-test-realm',
+      `    path: ${join(dir, 'htpasswd')}`,
+      '',
+    ].join('\n');
   } else if (auth === 'token') {
     token = await startTokenServer({
       keyPem: readFileSync(k!.tokenKey, 'utf8'),
@@ -155,13 +205,21 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<TestReg
     const configPath = join(dir, 'config.yml');
     writeFileSync(
       configPath,
-      configYaml({ port, storageDir, auth: authYaml, tls: opts.tls ? { cert: k!.tlsCert, key: k!.tlsKey } : undefined }),
+      configYaml({
+        port,
+        storageDir,
+        auth: authYaml,
+        tls: opts.tls ? { cert: k!.tlsCert, key: k!.tlsKey } : undefined,
+      }),
     );
     const logFd = openSync(logPath, 'a');
     const child = spawnTracked(REGISTRY_BIN, ['serve', configPath], { stdio: ['ignore', logFd, logFd] });
     closeSync(logFd);
     let exitInfo: string | undefined;
-    child.once('exit', (code, signal) => (exitInfo = `docker-registry exited (${code ?? signal}); see ${logPath}`));
+    child.once(
+      'exit',
+      (code, signal) => (exitInfo = `docker-registry exited (${code ?? signal}); see ${logPath}`),
+    );
     child.once('error', (e) => (exitInfo = `docker-registry failed to start: ${e.message}`));
     const url = `${scheme}://127.0.0.1:${port}`;
     try {
@@ -170,7 +228,8 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<TestReg
       await stopProcess(child, 'SIGKILL');
       if (attempt < 3 && exitInfo) continue;
       await token?.stop();
-      throw new Error(`${(e as Error).message}\n${readFileSync(logPath, 'utf8').slice(-2000)}`);
+      liveDirs.delete(dir);
+      throw new Error(`${(e as Error).message}\n${readFileSync(logPath, 'utf8').slice(-2000)}`, { cause: e });
     }
     let stopped = false;
     return {
@@ -188,6 +247,7 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<TestReg
         await stopProcess(child, 'SIGTERM', 2000);
         await token?.stop();
         rmSync(dir, { recursive: true, force: true });
+        liveDirs.delete(dir);
       },
     };
   }

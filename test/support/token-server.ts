@@ -5,7 +5,14 @@
  * certificate in `x5c` (the registry checks it against its `rootcertbundle`) and the libtrust `kid`.
  * Anonymous requests get a token with no access, so the registry answers 401/403.
  */
-import { createHash, createPrivateKey, createPublicKey, randomUUID, sign, X509Certificate } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  randomUUID,
+  sign,
+  X509Certificate,
+} from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -60,11 +67,7 @@ export function parseScope(scope: string): AccessEntry | undefined {
   };
 }
 
-export function signJwt(
-  claims: Record<string, unknown>,
-  keyPem: string,
-  certPem: string,
-): string {
+export function signJwt(claims: Record<string, unknown>, keyPem: string, certPem: string): string {
   const cert = new X509Certificate(certPem);
   const header = {
     typ: 'JWT',
@@ -89,9 +92,7 @@ export async function startTokenServer(opts: {
 
   const issue = (res: http.ServerResponse, scopes: string[], user: string | undefined, service: string) => {
     const now = Math.floor(Date.now() / 1000);
-    const access = user
-      ? scopes.map(parseScope).filter((a): a is AccessEntry => a !== undefined)
-      : [];
+    const access = user ? scopes.map(parseScope).filter((a): a is AccessEntry => a !== undefined) : [];
     const token = signJwt(
       {
         iss: opts.issuer,
@@ -108,7 +109,12 @@ export async function startTokenServer(opts: {
     );
     res.writeHead(200, { 'Content-Type': 'application/json' });
     res.end(
-      JSON.stringify({ token, access_token: token, expires_in: 300, issued_at: new Date(now * 1000).toISOString() }),
+      JSON.stringify({
+        token,
+        access_token: token,
+        expires_in: 300,
+        issued_at: new Date(now * 1000).toISOString(),
+      }),
     );
   };
 
@@ -150,7 +156,9 @@ export async function startTokenServer(opts: {
         const scopes = (form.get('scope') ?? '').split(' ').filter(Boolean);
         const user = form.get('username') ?? undefined;
         const ok =
-          form.get('grant_type') === 'password' && user === opts.username && form.get('password') === opts.password;
+          form.get('grant_type') === 'password' &&
+          user === opts.username &&
+          form.get('password') === opts.password;
         requests.push({ method: 'POST', scopes, user, granted: ok });
         if (!ok) {
           deny(res);

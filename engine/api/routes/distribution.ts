@@ -14,7 +14,10 @@ export function progressStream(ctx: RequestContext): ProgressWriter {
 }
 
 /** Runs a streaming operation: errors before any output are HTTP errors, later ones go into the stream. */
-async function streamed(ctx: RequestContext, run: (progress: ProgressWriter, signal: AbortSignal) => Promise<void>) {
+async function streamed(
+  ctx: RequestContext,
+  run: (progress: ProgressWriter, signal: AbortSignal) => Promise<void>,
+) {
   const progress = progressStream(ctx);
   const controller = new AbortController();
   // A client that goes away cancels the operation (docker pull + Ctrl-C).
@@ -35,17 +38,23 @@ export function distributionRoutes(router: Router, engine: Engine): void {
     const { query } = ctx;
     const fromImage = query.get('fromImage');
     const fromSrc = query.get('fromSrc');
-    if (fromImage && fromSrc) throw new InvalidArgumentError('only one of fromImage and fromSrc can be given');
+    if (fromImage && fromSrc)
+      throw new InvalidArgumentError('only one of fromImage and fromSrc can be given');
     if (fromSrc !== null) {
       await streamed(ctx, async (progress) => {
-        await importImage(engine, ctx.req, {
-          fromSrc,
-          repo: query.get('repo') ?? '',
-          tag: query.get('tag') ?? '',
-          message: query.get('message') ?? '',
-          changes: query.getAll('changes'),
-          platform: query.get('platform') ?? '',
-        }, progress);
+        await importImage(
+          engine,
+          ctx.req,
+          {
+            fromSrc,
+            repo: query.get('repo') ?? '',
+            tag: query.get('tag') ?? '',
+            message: query.get('message') ?? '',
+            changes: query.getAll('changes'),
+            platform: query.get('platform') ?? '',
+          },
+          progress,
+        );
       });
       return;
     }

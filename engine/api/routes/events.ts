@@ -5,7 +5,22 @@ import type { EngineEvent } from '../../events.js';
 import { parseTimestamp } from '../../images/views.js';
 import { InvalidArgumentError } from '../../errors.js';
 
-const EVENT_FILTERS = ['config', 'container', 'daemon', 'event', 'image', 'label', 'network', 'node', 'plugin', 'scope', 'secret', 'service', 'type', 'volume'];
+const EVENT_FILTERS = [
+  'config',
+  'container',
+  'daemon',
+  'event',
+  'image',
+  'label',
+  'network',
+  'node',
+  'plugin',
+  'scope',
+  'secret',
+  'service',
+  'type',
+  'volume',
+];
 
 /** Parses a since/until value to nanoseconds. */
 function toNanos(value: string, now: number): bigint {
@@ -26,12 +41,20 @@ function eventMatcher(filters: Map<string, string[]>): (e: EngineEvent) => boole
       if (!wanted) continue;
       if (kind === 'image') {
         // dockerd matches the image ID, the name attribute, or a container's image.
-        const names = [e.Actor.ID, e.Actor.Attributes.name, e.Actor.Attributes.image, e.from].filter(Boolean) as string[];
-        const ok = wanted.some((w) => names.some((n) => n === w || n.startsWith(w) || n.replace(/:latest$/, '') === w || n.split('@')[0] === w));
+        const names = [e.Actor.ID, e.Actor.Attributes.name, e.Actor.Attributes.image, e.from].filter(
+          Boolean,
+        ) as string[];
+        const ok = wanted.some((w) =>
+          names.some(
+            (n) => n === w || n.startsWith(w) || n.replace(/:latest$/, '') === w || n.split('@')[0] === w,
+          ),
+        );
         if (!ok) return false;
       } else {
         if (e.Type !== kind) return false;
-        const ok = wanted.some((w) => e.Actor.ID === w || e.Actor.ID.startsWith(w) || e.Actor.Attributes.name === w);
+        const ok = wanted.some(
+          (w) => e.Actor.ID === w || e.Actor.ID.startsWith(w) || e.Actor.Attributes.name === w,
+        );
         if (!ok) return false;
       }
     }

@@ -14,7 +14,8 @@ function viewOptions(ctx: RequestContext): ViewOptions {
 /** Layer sizes shared between images: a layer used by more than one image counts as shared. */
 export function sharedSizes(images: readonly ImageRecord[]): Map<string, number> {
   const users = new Map<string, number>();
-  for (const img of images) for (const l of new Set(img.layers.map((x) => x.chainId))) users.set(l, (users.get(l) ?? 0) + 1);
+  for (const img of images)
+    for (const l of new Set(img.layers.map((x) => x.chainId))) users.set(l, (users.get(l) ?? 0) + 1);
   const out = new Map<string, number>();
   for (const img of images) {
     let shared = 0;

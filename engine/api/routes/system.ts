@@ -16,9 +16,11 @@ function pingHeaders(res: RequestContext['res']): void {
 
 /** Maps Node's arch names to the ones Go (and so docker) prints. */
 export function goArch(nodeArch: string = arch()): string {
-  return ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x' } as const)[
-    nodeArch as 'x64'
-  ] ?? nodeArch;
+  return (
+    ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x' } as const)[
+      nodeArch as 'x64'
+    ] ?? nodeArch
+  );
 }
 
 function unameMachine(): string {
@@ -78,7 +80,12 @@ export function systemRoutes(router: Router, engine: Engine): void {
       Images: images,
       Driver: 'overlayfs',
       DriverStatus: [],
-      Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'null'], Authorization: null, Log: ['json-file'] },
+      Plugins: {
+        Volume: ['local'],
+        Network: ['bridge', 'host', 'null'],
+        Authorization: null,
+        Log: ['json-file'],
+      },
       MemoryLimit: true,
       SwapLimit: true,
       CpuCfsPeriod: true,
@@ -121,7 +128,14 @@ export function systemRoutes(router: Router, engine: Engine): void {
       ServerVersion: ENGINE_VERSION,
       Runtimes: { crun: { path: 'crun' }, runc: { path: 'runc' } },
       DefaultRuntime: 'crun',
-      Swarm: { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null },
+      Swarm: {
+        NodeID: '',
+        NodeAddr: '',
+        LocalNodeState: 'inactive',
+        ControlAvailable: false,
+        Error: '',
+        RemoteManagers: null,
+      },
       LiveRestoreEnabled: true,
       Isolation: '',
       InitBinary: 'catatonit',
