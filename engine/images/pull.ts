@@ -72,11 +72,13 @@ export async function pullImage(
     const chain = chainIds(diffIds);
     const layers: ImageLayer[] = [];
     const missing: Array<{ index: number; desc: Descriptor }> = [];
+    // dockerd says nothing per layer when the whole image is already here ("Image is up to date").
+    const known = engine.imageStore.get(resolved.config.digest) !== undefined;
     resolved.layers.forEach((desc, index) => {
       const id = shortId(desc.digest);
       if (engine.layers.has(chain[index]!)) {
         lease.addLayer(chain[index]!);
-        progress.status('Already exists', id);
+        if (!known) progress.status('Already exists', id);
       } else {
         progress.status('Pulling fs layer', id);
         missing.push({ index, desc });

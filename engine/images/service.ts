@@ -66,7 +66,15 @@ export class ImageService {
 
   /** Fires an image event the way dockerd labels them (name attribute plus the image's labels). */
   emit(action: string, id: string, name?: string): void {
-    const labels = this.deps.store.get(id)?.labels ?? {};
+    // `id` is an image ID, or a reference for pull/push events (dockerd looks those up too).
+    let labels = this.deps.store.get(id)?.labels;
+    if (!labels) {
+      try {
+        labels = this.resolve(id).image.labels;
+      } catch {
+        labels = {};
+      }
+    }
     const attrs: Record<string, string> = { ...labels };
     if (name !== undefined) attrs.name = name;
     this.deps.events.emit('image', action, id, attrs);
@@ -175,7 +183,8 @@ export class ImageService {
       s.images.delete(image.id);
       for (const [r, id] of s.refs) if (id === image.id) s.refs.delete(r);
     });
-    this.emit('delete', image.id);
+    // dockerd names the image by its ID in delete events.
+    this.emit('delete', image.id, image.id);
     const stillUsed = this.usedLayers();
     const records: DeleteRecord[] = [{ Deleted: image.id }];
     for (const layer of [...image.layers].reverse()) {

@@ -93,6 +93,8 @@ export class RegistryClient {
   private readonly challenges = new Map<string, Challenge | undefined>();
   /** Hosts whose HTTPS attempt failed at the transport level: go straight to HTTP. */
   private readonly httpOnly = new Set<string>();
+  /** Endpoints that answered `GET /v2/` at least once. */
+  private readonly reachable = new Set<string>();
   private readonly tlsCache = new Map<string, TlsSettings>();
   private readonly credCache = new Map<string, { value: Promise<Credentials | undefined>; until: number }>();
 
@@ -266,10 +268,12 @@ export class RegistryClient {
     const s = await this.pushSession(ref, [], opts.auth);
     const url = `${s.ep.base}/v2/${ref.path}/blobs/${digest}`;
     const res = await this.send(s, 'HEAD', url, { signal: opts.signal });
-    drain(res);
-    if (res.statusCode === 200) return true;
-    if (res.statusCode === 404) return false;
-    throw toEngineError(await errorFromResponse(res, url));
+    if (res.statusCode === 404) {
+      drain(res);
+      return false;
+    }
+    await expectStatus(res, [200], url);
+    return true;
   }
 
   /** Cross-repository mount on the same registry. False when the registry did not mount. */
@@ -283,19 +287,16 @@ export class RegistryClient {
     const q = new URLSearchParams({ mount: digest, from: fromPath });
     const url = `${s.ep.base}/v2/${ref.path}/blobs/uploads/?${q.toString()}`;
     const res = await this.send(s, 'POST', url, { body: Buffer.alloc(0), signal: opts.signal });
-    drain(res);
+    await expectStatus(res, [201, 202], url);
     if (res.statusCode === 201) return true;
-    if (res.statusCode === 202) {
-      // The registry opened an upload session instead; cancel it (best effort).
-      const loc = res.headers.location;
-      if (loc) {
-        this.send(s, 'DELETE', new URL(loc, url).href, {})
-          .then(drain)
-          .catch(() => {});
-      }
-      return false;
+    // 202: the registry opened an upload session instead; cancel it (best effort).
+    const loc = res.headers.location;
+    if (loc) {
+      this.send(s, 'DELETE', new URL(loc, url).href, {})
+        .then(drain)
+        .catch(() => {});
     }
-    throw toEngineError(await errorFromResponse(res, url));
+    return false;
   }
 
   /**
@@ -311,8 +312,7 @@ export class RegistryClient {
     const s = await this.pushSession(ref, [], opts.auth);
     const startUrl = `${s.ep.base}/v2/${ref.path}/blobs/uploads/`;
     const start = await this.send(s, 'POST', startUrl, { body: Buffer.alloc(0), signal: opts.signal });
-    drain(start);
-    if (start.statusCode !== 202) throw toEngineError(await errorFromResponse(start, startUrl));
+    await expectStatus(start, [202], startUrl);
     let location = this.location(start, startUrl);
     const counted = () => {
       let n = 0;
@@ -337,10 +337,7 @@ export class RegistryClient {
         body: counted,
         signal: opts.signal,
       });
-      drain(patch);
-      if (patch.statusCode !== 202 && patch.statusCode !== 204) {
-        throw toEngineError(await errorFromResponse(patch, location));
-      }
+      await expectStatus(patch, [202, 204], location);
       location = this.location(patch, location);
     }
     const put = new URL(location);
@@ -350,10 +347,7 @@ export class RegistryClient {
       body: Buffer.alloc(0),
       signal: opts.signal,
     });
-    drain(done);
-    if (done.statusCode !== 201 && done.statusCode !== 204) {
-      throw toEngineError(await errorFromResponse(done, put.href));
-    }
+    await expectStatus(done, [201, 204], put.href);
   }
 
   /** PUTs a manifest under a tag or digest; returns its sha256 digest. */
@@ -372,10 +366,7 @@ export class RegistryClient {
       body,
       signal: opts.signal,
     });
-    drain(res);
-    if (res.statusCode !== 201 && res.statusCode !== 200 && res.statusCode !== 202) {
-      throw toEngineError(await errorFromResponse(res, url));
-    }
+    await expectStatus(res, [200, 201, 202], url);
     return `sha256:${createHash('sha256').update(body).digest('hex')}`;
   }
 
@@ -492,6 +483,7 @@ export class RegistryClient {
             ? preferredChallenge(parseWwwAuthenticate(res.headers['www-authenticate']))
             : undefined;
         this.challenges.set(ep.base, c);
+        this.reachable.add(ep.base);
         return c;
       })();
       this.pings.set(ep.base, p);
@@ -536,7 +528,7 @@ export class RegistryClient {
         const next = eps[i + 1];
         if (!next) break;
         if (ep.mirror) continue;
-        if (err instanceof TransportError && next.host === ep.host) {
+        if (err instanceof TransportError && next.host === ep.host && !this.reachable.has(ep.base)) {
           if (ep.base.startsWith('https:')) this.httpOnly.add(ep.host);
           continue;
         }
@@ -592,6 +584,15 @@ export class RegistryClient {
       return res;
     }
   }
+}
+
+/** Drains a successful response; turns any other status into the registry's error. */
+async function expectStatus(res: IncomingMessage, ok: number[], url: string): Promise<void> {
+  if (ok.includes(res.statusCode ?? 0)) {
+    drain(res);
+    return;
+  }
+  throw toEngineError(await errorFromResponse(res, url));
 }
 
 function preferredChallenge(cs: Challenge[]): Challenge | undefined {

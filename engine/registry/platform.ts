@@ -73,7 +73,10 @@ export function formatPlatform(p: PlatformSpec): string {
   return [p.os, p.architecture, p.variant].filter(Boolean).join('/');
 }
 
-/** This host's platform in OCI terms (Node's process.arch → GOARCH). */
+/**
+ * The platform images are pulled for by default: linux (Berth only runs Linux containers, natively
+ * or in its VM) on this machine's architecture (Node's process.arch → GOARCH).
+ */
 export function hostPlatform(): PlatformSpec {
   const arch: Record<string, string> = {
     x64: 'amd64',
@@ -86,16 +89,13 @@ export function hostPlatform(): PlatformSpec {
     mips: 'mips',
     mipsel: 'mipsle',
   };
-  const os: Record<string, string> = { win32: 'windows', darwin: 'darwin', linux: 'linux' };
-  // Images run in the Linux engine (natively or in the VM), so darwin hosts want linux images.
-  const hostOs = os[process.platform] ?? process.platform;
   const architecture = arch[process.arch] ?? process.arch;
   let variant: string | undefined;
   if (architecture === 'arm') {
     const v = (process.config.variables as Record<string, unknown>).arm_version;
     variant = v ? `v${String(v)}` : undefined;
   }
-  return normalizePlatform({ os: hostOs === 'darwin' ? 'linux' : hostOs, architecture, variant });
+  return normalizePlatform({ os: 'linux', architecture, variant });
 }
 
 /**

@@ -8,10 +8,9 @@ import { invalidEntry, splitLinkTarget } from './tar-paths.js';
 
 export type NodeKind = 'dir' | 'file' | 'symlink' | 'special' | 'whiteout';
 
-/** Shared by hard links: counted once in the layer size; `busy` while a write to it is in flight. */
+/** Shared by hard links, so each is counted once in the layer size. */
 export interface Inode {
   size: number;
-  busy?: Promise<void>;
 }
 
 export class TreeNode {
@@ -61,11 +60,11 @@ export class LayerTree {
    * at the root, so the result is always inside it. Missing directories are created through `mkdir`
    * unless it is omitted, in which case a missing component resolves to undefined.
    */
-  async resolveDir(
+  resolveDir(
     parts: readonly string[],
     entryName: string,
-    mkdir?: (path: string) => Promise<void>,
-  ): Promise<TreeNode | undefined> {
+    mkdir?: (path: string) => void,
+  ): TreeNode | undefined {
     // Fast path: plain directories all the way (the common case).
     let cur = this.root;
     let i = 0;
@@ -90,7 +89,7 @@ export class LayerTree {
       if (!child) {
         if (!mkdir) return undefined;
         child = new TreeNode('dir', `${dir.path}/${part}`, { size: 0 });
-        await mkdir(child.path);
+        mkdir(child.path);
         dir.children!.set(part, child);
       }
       if (child.kind === 'dir') stack.push(child);

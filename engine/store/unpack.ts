@@ -7,17 +7,18 @@
  * followed inside the root only), files are created with O_EXCL|O_NOFOLLOW, and symlinks are never
  * followed on disk.
  *
- * Throughput: small files are buffered and written by a bounded pool of concurrent tasks while the
- * parser moves on; per-path ordering is kept through each inode's `busy` promise. Node cannot mknod
- * or setxattr, so those are batched into one child process each at the end, and whiteouts are hard
- * links to one 0/0 device made once per layer (overlayfs only checks the type and device number).
+ * Throughput: small files (the bulk of entries) are written with synchronous calls. Measured on a
+ * 270 MB / 6,400-entry layer, that took ~25% less CPU than async calls (a threadpool round trip and
+ * a promise per syscall, four syscalls per file) even with 16 files in flight; each call blocks the
+ * loop only for microseconds. Large files stream asynchronously. Node cannot mknod or setxattr, so
+ * those are batched into one child process each at the end, and whiteouts are hard links to one 0/0
+ * device made once per layer (overlayfs only checks a whiteout's type and device number).
  */
-import { randomBytes, createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { promisify } from 'node:util';
 import { SystemError } from '../errors.js';
 import { TarReader, type TarHeader } from './tar-reader.js';
 import { cleanEntryName, invalidEntry, whiteoutOf } from './tar-paths.js';
@@ -41,20 +42,10 @@ export interface UnpackResult {
   size: number;
 }
 
-const open = promisify(fs.open);
-const close = promisify(fs.close);
-const write = promisify(fs.write);
-const writev = promisify(fs.writev);
-const fchown = promisify(fs.fchown);
-const fchmod = promisify(fs.fchmod);
-const futimes = promisify(fs.futimes);
-
 const CREATE_FLAGS =
   fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW;
-/** Files up to this size are buffered and written in the background. */
+/** Files up to this size are buffered and written synchronously. */
 const SMALL_FILE = 1024 * 1024;
-const MAX_TASKS = 16;
-const MAX_TASK_BYTES = 32 * 1024 * 1024;
 /** Large files are written in batches of about this many bytes. */
 const WRITE_BATCH = 1024 * 1024;
 
@@ -64,7 +55,7 @@ function currentUmask(): number {
   try {
     return process.umask();
   } catch {
-    return 0o777; // unknown: always chmod explicitly
+    return 0o777; // unknown (e.g. in a worker): always chmod explicitly
   }
 }
 
@@ -84,8 +75,8 @@ export async function unpackLayer(
     ns: opts.overlayXattrNamespace ?? (isRoot ? 'trusted' : 'user'),
     applyOwnership: opts.applyOwnership ?? isRoot,
     allowDevices: opts.allowDevices ?? isRoot,
-    // A setgid destination would hand its group to new files: then always chown explicitly.
-    defaultOwner:
+    // In a setgid destination new files would take its group: then always chown explicitly.
+    creator:
       (rootStat.mode & 0o2000) === 0 ? { uid: process.getuid?.(), gid: process.getgid?.() } : undefined,
   });
   const { signal } = opts;
@@ -103,7 +94,6 @@ export async function unpackLayer(
     await x.finish();
     return { diffId: 'sha256:' + hash.digest('hex'), size: x.size() };
   } catch (err) {
-    await x.settle();
     tar.destroy();
     throw err;
   } finally {
@@ -115,14 +105,12 @@ interface ExtractorOptions {
   ns: 'trusted' | 'user';
   applyOwnership: boolean;
   allowDevices: boolean;
-  defaultOwner: { uid?: number; gid?: number } | undefined;
+  /** Owner new files get without a chown, when known. */
+  creator: { uid?: number; gid?: number } | undefined;
 }
 
 class Extractor {
   private readonly tree: LayerTree;
-  private readonly tasks = new Set<Promise<void>>();
-  private taskBytes = 0;
-  private failure: unknown;
   private readonly dirs: TreeNode[] = [];
   private readonly specials: TreeNode[] = [];
   private readonly withXattrs: TreeNode[] = [];
@@ -139,15 +127,15 @@ class Extractor {
   }
 
   async entry(h: TarHeader, reader: TarReader): Promise<void> {
-    if (this.failure) throw this.failure;
     const parts = cleanEntryName(h.name);
     if (parts.length === 0) {
       if (h.type !== 'dir') throw invalidEntry(h.name, 'the layer root must be a directory');
       this.rootMeta = h;
+      this.addXattrs(this.tree.root, h);
       return;
     }
     const base = parts.pop()!;
-    const dir = (await this.tree.resolveDir(parts, h.name, (p) => this.mkdir(p, h.name)))!;
+    const dir = this.tree.resolveDir(parts, h.name, (p) => mkdir(p, h.name))!;
 
     const wh = whiteoutOf(base);
     if (wh) {
@@ -169,7 +157,7 @@ class Extractor {
         this.addXattrs(existing, h);
         return;
       }
-      await this.remove(dir, base, existing);
+      this.remove(dir, base, existing, h.name);
     }
 
     const target = `${dir.path}/${base}`;
@@ -177,20 +165,20 @@ class Extractor {
     switch (h.type) {
       case 'dir':
         node = new TreeNode('dir', target, { size: 0 });
-        await this.mkdir(target, h.name);
+        mkdir(target, h.name);
         node.meta = h;
         this.dirs.push(node);
         break;
       case 'file':
         node = new TreeNode('file', target, { size: h.size });
-        await this.writeFile(node, h, reader);
+        await this.writeFile(target, h, reader);
         break;
       case 'symlink':
         node = new TreeNode('symlink', target, { size: Buffer.byteLength(h.linkname) }, h.linkname);
-        this.spawn(node.inode, 0, () => this.symlink(node, h));
+        this.symlink(target, h);
         break;
       case 'link':
-        node = await this.hardlink(target, h);
+        node = this.hardlink(target, h);
         break;
       case 'char':
       case 'block':
@@ -207,14 +195,7 @@ class Extractor {
     this.addXattrs(node, h);
   }
 
-  /** Waits for every write in flight (also after a failure, so the caller can delete dest safely). */
-  async settle(): Promise<void> {
-    while (this.tasks.size > 0) await Promise.allSettled([...this.tasks]);
-  }
-
   async finish(): Promise<void> {
-    await this.settle();
-    if (this.failure) throw this.failure;
     const live = (n: TreeNode): boolean => !n.detached;
 
     // Device nodes and FIFOs: one mknod batch, then their metadata.
@@ -229,13 +210,13 @@ class Extractor {
     );
     for (const n of specials) {
       n.onDisk = true;
-      await this.applyMeta(n.path, n.meta!, true);
+      this.applyMeta(n.path, n.meta!, true);
     }
 
     // Directories: ownership and mode now that nothing more is created inside them.
     const dirs = this.dirs.filter((n) => live(n) && n.meta);
-    if (this.rootMeta) await this.applyMeta(this.root, this.rootMeta, false);
-    for (const n of dirs) await this.applyMeta(n.path, n.meta!, false);
+    if (this.rootMeta) this.applyMeta(this.root, this.rootMeta, false);
+    for (const n of dirs) this.applyMeta(n.path, n.meta!, false);
 
     // Extended attributes after every chown (chown clears security.capability).
     const opaque: XattrSet[] = this.opaqueDirs
@@ -248,10 +229,10 @@ class Extractor {
     }
     await setXattrs(xattrs, true);
 
-    for (const t of this.templates) await fsp.unlink(t);
+    for (const t of this.templates) fs.unlinkSync(t);
     // Directory times last: creating anything inside a directory changes its mtime.
-    if (this.rootMeta) await fsp.utimes(this.root, atimeOf(this.rootMeta), this.rootMeta.mtime);
-    for (const n of dirs) await fsp.utimes(n.path, atimeOf(n.meta!), n.meta!.mtime);
+    if (this.rootMeta) fs.utimesSync(this.root, atimeOf(this.rootMeta), this.rootMeta.mtime);
+    for (const n of dirs) fs.utimesSync(n.path, atimeOf(n.meta!), n.meta!.mtime);
   }
 
   size(): number {
@@ -265,56 +246,20 @@ class Extractor {
     return total;
   }
 
-  private async mkdir(p: string, entryName: string): Promise<void> {
-    try {
-      await fsp.mkdir(p, 0o755);
-    } catch (err) {
-      throw fsError(entryName, err);
-    }
-  }
-
-  /** Runs `job` in the background, bounded; a failure is rethrown by the next entry or by finish(). */
-  private spawn(inode: Inode, bytes: number, job: () => Promise<void>): void {
-    const task: Promise<void> = job().then(
-      () => {
-        this.tasks.delete(task);
-        this.taskBytes -= bytes;
-      },
-      (err: unknown) => {
-        this.tasks.delete(task);
-        this.taskBytes -= bytes;
-        this.failure ??= err;
-      },
-    );
-    this.tasks.add(task);
-    this.taskBytes += bytes;
-    inode.busy = task;
-  }
-
-  private async waitForRoom(bytes: number): Promise<void> {
-    while (this.tasks.size >= MAX_TASKS || (this.tasks.size > 0 && this.taskBytes + bytes > MAX_TASK_BYTES)) {
-      await Promise.race(this.tasks);
-    }
-    if (this.failure) throw this.failure;
-  }
-
-  private async writeFile(node: TreeNode, h: TarHeader, reader: TarReader): Promise<void> {
-    const data = reader.data();
+  private async writeFile(p: string, h: TarHeader, reader: TarReader): Promise<void> {
     const chunks: Buffer[] = [];
     if (h.size <= SMALL_FILE) {
-      for await (const c of data) chunks.push(c);
+      for await (const c of reader.data()) chunks.push(c);
+      const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
       let fd: number;
       try {
-        fd = fs.openSync(node.path, CREATE_FLAGS, h.mode & 0o777);
+        fd = fs.openSync(p, CREATE_FLAGS, h.mode & 0o777);
       } catch (err) {
         throw fsError(h.name, err);
       }
       try {
-        if (chunks.length === 1) fs.writeSync(fd, chunks[0]!);
-        else if (chunks.length > 1) fs.writeSync(fd, Buffer.concat(chunks));
-        if (this.needsChown(h)) fs.fchownSync(fd, h.uid, h.gid);
-        if ((h.mode & 0o7777) !== (h.mode & 0o777 & ~UMASK)) fs.fchmodSync(fd, h.mode);
-        fs.futimesSync(fd, atimeOf(h), h.mtime);
+        for (let off = 0; off < data.length;) off += fs.writeSync(fd, data, off);
+        this.finishFile(fd, h);
       } catch (err) {
         throw fsError(h.name, err);
       } finally {
@@ -322,65 +267,58 @@ class Extractor {
       }
       return;
     }
-    // Large file: written inline, in batches, while background tasks carry on.
-    const fd = await this.create(node.path, h);
+    // Large file: stream it without blocking the loop on big writes.
+    let fh: fsp.FileHandle;
+    try {
+      fh = await fsp.open(p, CREATE_FLAGS, h.mode & 0o777);
+    } catch (err) {
+      throw fsError(h.name, err);
+    }
     try {
       let batch = 0;
-      for await (const c of data) {
+      for await (const c of reader.data()) {
         chunks.push(c);
         batch += c.length;
         if (batch >= WRITE_BATCH) {
-          await writeAll(fd, chunks);
+          await writeAll(fh, chunks);
           chunks.length = 0;
           batch = 0;
         }
       }
-      await writeAll(fd, chunks);
-      await this.finishFile(fd, h);
+      await writeAll(fh, chunks);
+      this.finishFile(fh.fd, h);
     } catch (err) {
       throw fsError(h.name, err);
     } finally {
-      await close(fd);
-    }
-  }
-
-  private async create(p: string, h: TarHeader): Promise<number> {
-    try {
-      return await open(p, CREATE_FLAGS, h.mode & 0o777);
-    } catch (err) {
-      throw fsError(h.name, err);
+      await fh.close();
     }
   }
 
   /** Ownership before mode (chown clears setuid/setgid), then times. */
-  private async finishFile(fd: number, h: TarHeader): Promise<void> {
-    try {
-      if (this.needsChown(h)) await fchown(fd, h.uid, h.gid);
-      if ((h.mode & 0o7777) !== (h.mode & 0o777 & ~UMASK)) await fchmod(fd, h.mode);
-      await futimes(fd, atimeOf(h), h.mtime);
-    } catch (err) {
-      throw fsError(h.name, err);
-    }
+  private finishFile(fd: number, h: TarHeader): void {
+    if (this.needsChown(h)) fs.fchownSync(fd, h.uid, h.gid);
+    if ((h.mode & 0o7777) !== (h.mode & 0o777 & ~UMASK)) fs.fchmodSync(fd, h.mode);
+    fs.futimesSync(fd, atimeOf(h), h.mtime);
   }
 
   private needsChown(h: TarHeader): boolean {
     if (!this.opts.applyOwnership) return false;
-    const d = this.opts.defaultOwner;
-    return !d || d.uid !== h.uid || d.gid !== h.gid;
+    const c = this.opts.creator;
+    return !c || c.uid !== h.uid || c.gid !== h.gid;
   }
 
-  private async symlink(node: TreeNode, h: TarHeader): Promise<void> {
+  private symlink(p: string, h: TarHeader): void {
     try {
-      await fsp.symlink(h.linkname, node.path);
-      if (this.needsChown(h)) await fsp.lchown(node.path, h.uid, h.gid);
-      await fsp.lutimes(node.path, atimeOf(h), h.mtime);
+      fs.symlinkSync(h.linkname, p);
+      if (this.needsChown(h)) fs.lchownSync(p, h.uid, h.gid);
+      fs.lutimesSync(p, atimeOf(h), h.mtime);
     } catch (err) {
       throw fsError(h.name, err);
     }
   }
 
   /** A hard link to an entry this layer already extracted; the target's last component is not followed. */
-  private async hardlink(target: string, h: TarHeader): Promise<TreeNode> {
+  private hardlink(p: string, h: TarHeader): TreeNode {
     let parts: string[];
     try {
       parts = cleanEntryName(h.linkname);
@@ -388,46 +326,42 @@ class Extractor {
       throw invalidEntry(h.name, `hard link target ${JSON.stringify(h.linkname)} escapes the layer root`);
     }
     const base = parts.pop();
-    const dir = base === undefined ? undefined : await this.tree.resolveDir(parts, h.name);
+    const dir = base === undefined ? undefined : this.tree.resolveDir(parts, h.name);
     const src = dir?.children!.get(base!);
-    if (!src || src.detached) {
+    if (!src)
       throw invalidEntry(
         h.name,
         `hard link target ${JSON.stringify(h.linkname)} does not exist in the layer`,
       );
-    }
     if (src.kind === 'dir') throw invalidEntry(h.name, 'hard link to a directory');
     if (!src.onDisk) {
       // The target is a device/FIFO still waiting for the mknod batch: make an identical node instead.
-      const node = new TreeNode('special', target, src.inode);
+      const node = new TreeNode('special', p, src.inode);
       node.meta = src.meta;
       node.onDisk = false;
       this.specials.push(node);
       return node;
     }
-    await src.inode.busy;
-    if (this.failure) throw this.failure;
-    const node = new TreeNode(src.kind, target, src.inode, src.linkTarget);
     try {
-      await fsp.link(src.path, target);
+      fs.linkSync(src.path, p);
     } catch (err) {
       throw fsError(h.name, err);
     }
-    return node;
+    return new TreeNode(src.kind, p, src.inode, src.linkTarget);
   }
 
   private async whiteout(dir: TreeNode, name: string, entryName: string): Promise<void> {
     if (name === '' || name === '.' || name === '..') throw invalidEntry(entryName, 'invalid whiteout name');
     const existing = dir.children!.get(name);
-    if (existing) await this.remove(dir, name, existing);
+    if (existing) this.remove(dir, name, existing, entryName);
     const node = new TreeNode('whiteout', `${dir.path}/${name}`, { size: 0 });
     for (let attempt = 0; ; attempt++) {
       const template = this.whiteoutTemplate ?? (await this.newWhiteoutTemplate());
       try {
-        await fsp.link(template, node.path);
+        fs.linkSync(template, node.path);
         break;
       } catch (err) {
-        // One inode has a hard link limit (65000 on ext4): start another.
+        // An inode has a hard link limit (65000 on ext4): start another.
         if ((err as NodeJS.ErrnoException).code === 'EMLINK' && attempt === 0)
           this.whiteoutTemplate = undefined;
         else throw fsError(entryName, err);
@@ -445,22 +379,18 @@ class Extractor {
   }
 
   /** Removes what a later entry replaces (a directory with everything below it). */
-  private async remove(dir: TreeNode, name: string, node: TreeNode): Promise<void> {
-    if (node.kind === 'dir') {
-      await this.settle();
-      if (this.failure) throw this.failure;
-      await fsp.rm(node.path, { recursive: true, force: true });
-    } else {
-      await node.inode.busy;
-      if (this.failure) throw this.failure;
-      if (node.onDisk) await fsp.unlink(node.path);
+  private remove(dir: TreeNode, name: string, node: TreeNode, entryName: string): void {
+    try {
+      if (node.kind === 'dir') fs.rmSync(node.path, { recursive: true, force: true });
+      else if (node.onDisk) fs.unlinkSync(node.path);
+    } catch (err) {
+      throw fsError(entryName, err);
     }
     node.detach();
     dir.children!.delete(name);
   }
 
   private addXattrs(node: TreeNode, h: TarHeader): void {
-    if (h.xattrs.size === 0) return;
     for (const [name, value] of h.xattrs) {
       // overlayfs's own attributes (redirect, origin, metacopy…) would let a layer reach into others.
       if (/^(trusted|user)\.overlay\./.test(name)) continue;
@@ -473,14 +403,22 @@ class Extractor {
     }
   }
 
-  private async applyMeta(p: string, h: TarHeader, isSpecial: boolean): Promise<void> {
+  private applyMeta(p: string, h: TarHeader, isSpecial: boolean): void {
     try {
-      if (this.needsChown(h)) await fsp.lchown(p, h.uid, h.gid);
-      await fsp.chmod(p, h.mode);
-      if (isSpecial) await fsp.utimes(p, atimeOf(h), h.mtime);
+      if (this.needsChown(h)) fs.lchownSync(p, h.uid, h.gid);
+      fs.chmodSync(p, h.mode);
+      if (isSpecial) fs.utimesSync(p, atimeOf(h), h.mtime);
     } catch (err) {
       throw fsError(h.name, err);
     }
+  }
+}
+
+function mkdir(p: string, entryName: string): void {
+  try {
+    fs.mkdirSync(p, 0o755);
+  } catch (err) {
+    throw fsError(entryName, err);
   }
 }
 
@@ -488,37 +426,19 @@ function atimeOf(h: TarHeader): number {
   return h.atime ?? h.mtime;
 }
 
-/** Writes all of `bufs` at the current position, coping with short writes and IOV_MAX. */
-async function writeAll(fd: number, bufs: Buffer[]): Promise<void> {
-  let i = 0;
-  while (i < bufs.length) {
-    if (bufs[i]!.length === 0) {
-      i++;
-      continue;
-    }
-    if (i === bufs.length - 1) {
-      const { bytesWritten } = await write(fd, bufs[i]!);
-      if (bytesWritten < bufs[i]!.length) bufs[i] = bufs[i]!.subarray(bytesWritten);
-      else i++;
-      continue;
-    }
-    const batch = bufs.slice(i, i + 512);
-    let { bytesWritten: n } = await writev(fd, batch);
-    while (n > 0 && i < bufs.length) {
-      const b = bufs[i]!;
-      if (n >= b.length) {
-        n -= b.length;
-        i++;
-      } else {
-        bufs[i] = b.subarray(n);
-        n = 0;
-      }
-    }
+/** Writes all of `bufs` at the current position, coping with short writes. */
+async function writeAll(fh: fsp.FileHandle, bufs: Buffer[]): Promise<void> {
+  if (bufs.length === 0) return;
+  const data = bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs);
+  for (let off = 0; off < data.length;) {
+    const { bytesWritten } = await fh.write(data, off);
+    off += bytesWritten;
   }
 }
 
+/** Wraps a filesystem error with the entry it happened on; engine errors pass through. */
 function fsError(entryName: string, err: unknown): Error {
-  if (err instanceof Error && err.name.endsWith('Error') && 'status' in err) return err;
+  if (err instanceof Error && 'status' in err) return err;
   const msg = err instanceof Error ? err.message : String(err);
   return new SystemError(`failed to extract ${JSON.stringify(entryName)}: ${msg}`);
 }

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpRequest } from '../support/http.js';
 import {
   buildLayer,
+  buildMultiLayerImage,
   clientFor,
   corruptBlob,
   MEDIA_TYPES,
@@ -157,6 +158,17 @@ describe('fixture images on an open registry (read back with plain HTTP)', () =>
       ['fifo', 'fifo', null],
     ]);
     expect(entries[4].header).toMatchObject({ devmajor: 1, devminor: 3 });
+  });
+
+  it('buildMultiLayerImage pushes generated, incompressible layers', async () => {
+    const img = await buildMultiLayerImage(reg, 'large', { layers: 3, bytesPerLayer: 256 * 1024 });
+    expect(img.layers).toHaveLength(4); // busybox base + 3 generated
+    for (const l of img.layers.slice(1)) {
+      expect(l.size).toBeGreaterThan(256 * 1024);
+      expect((await readTar(l.tar)).filter((e) => e.header.type === 'file')).toHaveLength(4);
+    }
+    const m = await get(`/v2/large/manifests/latest`);
+    expect(sha256(m.body)).toBe(img.manifestDigest);
   });
 
   it('buildLayer is deterministic', async () => {

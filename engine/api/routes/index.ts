@@ -4,6 +4,7 @@ import { systemRoutes } from './system.js';
 import { eventRoutes } from './events.js';
 import { imageRoutes } from './images.js';
 import { distributionRoutes } from './distribution.js';
+import { archiveRoutes } from './archive.js';
 
 export function buildRouter(engine: Engine): Router {
   const router = new Router();
@@ -11,5 +12,6 @@ export function buildRouter(engine: Engine): Router {
   eventRoutes(router, engine);
   imageRoutes(router, engine);
   distributionRoutes(router, engine);
+  archiveRoutes(router, engine);
   return router;
 }

@@ -1,0 +1,102 @@
+/**
+ * What the benchmark needs from an engine under test, whichever it is: its socket, its main pid
+ * (for RSS), the docker CLI pointed at it (timed), and raw API calls over its socket.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DOCKER_BIN } from '../test/support/engine.js';
+import { httpRequest, type HttpResponse } from '../test/support/http.js';
+import { spawnTracked } from '../test/support/processes.js';
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** Wall-clock time from spawn to exit. */
+  ms: number;
+}
+
+export interface BenchDaemon {
+  name: 'berth' | 'dockerd';
+  socket: string;
+  dataRoot: string;
+  /** The engine's main process (the tree below it is included in RSS). */
+  pid: number;
+  docker(args: string[], opts?: { input?: Buffer | string; timeoutMs?: number }): Promise<CliResult>;
+  api(
+    method: string,
+    path: string,
+    opts?: { body?: Buffer | string; headers?: Record<string, string | number>; timeoutMs?: number },
+  ): Promise<HttpResponse>;
+  stop(): Promise<void>;
+}
+
+/** An isolated, empty docker CLI config directory under `dir`. */
+export function cliConfigDir(dir: string): string {
+  const configDir = join(dir, 'docker-config');
+  mkdirSync(configDir, { recursive: true });
+  writeFileSync(join(configDir, 'config.json'), '{}\n');
+  return configDir;
+}
+
+/** Runs `docker -H unix://SOCKET ARGS…` with an isolated config and no ambient DOCKER_* settings. */
+export function runDocker(
+  socket: string,
+  configDir: string,
+  args: string[],
+  opts: { input?: Buffer | string; timeoutMs?: number } = {},
+): Promise<CliResult> {
+  const env: NodeJS.ProcessEnv = { ...process.env, DOCKER_CONFIG: configDir, DOCKER_CLI_HINTS: 'false' };
+  for (const k of ['DOCKER_HOST', 'DOCKER_CONTEXT', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH']) delete env[k];
+  const timeoutMs = opts.timeoutMs ?? 120_000;
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint();
+    const c = spawnTracked(DOCKER_BIN, ['-H', `unix://${socket}`, ...args], {
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      pdeathsig: false,
+    });
+    let stdout = '';
+    let stderr = '';
+    c.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    c.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      c.kill('SIGKILL');
+      reject(new Error(`docker ${args.join(' ')} timed out after ${timeoutMs} ms\n${stderr}`));
+    }, timeoutMs);
+    c.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    c.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr, ms: Number(process.hrtime.bigint() - start) / 1e6 });
+    });
+    c.stdin!.on('error', () => {});
+    c.stdin!.end(opts.input);
+  });
+}
+
+/** One request to the Engine API over a UNIX socket. */
+export function apiRequest(
+  socket: string,
+  method: string,
+  path: string,
+  opts: { body?: Buffer | string; headers?: Record<string, string | number>; timeoutMs?: number } = {},
+): Promise<HttpResponse> {
+  const headers = { ...opts.headers };
+  if (opts.body !== undefined) headers['content-length'] = Buffer.byteLength(opts.body);
+  return httpRequest(`http://localhost${path}`, {
+    method,
+    socketPath: socket,
+    body: opts.body,
+    headers,
+    timeoutMs: opts.timeoutMs ?? 120_000,
+  });
+}
+
+/** Throws with the CLI's stderr unless it exited 0. */
+export function ok(r: CliResult, what: string): CliResult {
+  if (r.code !== 0) throw new Error(`${what} failed (exit ${r.code}): ${r.stderr.trim() || r.stdout.trim()}`);
+  return r;
+}
