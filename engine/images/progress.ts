@@ -9,6 +9,8 @@ export interface ProgressMessage {
   error?: string;
   errorDetail?: { message: string };
   aux?: unknown;
+  /** Plain text output (docker load prints "Loaded image: …" this way). */
+  stream?: string;
 }
 
 const UNITS = ['B', 'kB', 'MB', 'GB', 'TB'];

@@ -80,7 +80,8 @@ async function pushImageContent(
     }
     for (const from of mountSources) {
       if (await engine.registry.mountBlob(ref, layer.digest, from.path, opts)) {
-        progress.status(`Mounted from ${familiarName(from)}`, id);
+        // dockerd names the source by its repository path (`library/busybox`).
+        progress.status(`Mounted from ${from.path}`, id);
         return;
       }
     }

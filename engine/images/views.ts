@@ -97,17 +97,21 @@ export function globToRegExp(glob: string): RegExp {
 /** docker's `reference` filter: the pattern matches the familiar name or name:tag of any reference. */
 export function matchReference(refs: readonly string[], patterns: readonly string[] | undefined): boolean {
   if (!patterns) return true;
-  return patterns.some((p) => {
-    const re = globToRegExp(p);
-    return refs.some((r) => {
-      const parsed = storedRef(r);
-      const name = familiarName(parsed);
-      return (
+  return matchingRefs(refs, patterns).length > 0;
+}
+
+/** The references a `reference` filter matches; dockerd lists only those in RepoTags/RepoDigests. */
+export function matchingRefs(refs: readonly string[], patterns: readonly string[]): string[] {
+  const res = patterns.map(globToRegExp);
+  return refs.filter((r) => {
+    const parsed = storedRef(r);
+    const name = familiarName(parsed);
+    return res.some(
+      (re) =>
         re.test(name) ||
         re.test(familiarString(parsed)) ||
-        (parsed.tag ? re.test(`${name}:${parsed.tag}`) : false)
-      );
-    });
+        (parsed.tag ? re.test(`${name}:${parsed.tag}`) : false),
+    );
   });
 }
 

@@ -1,7 +1,7 @@
 /** Archive builders for the import/save/load tests: rootfs tars, legacy and OCI layouts, hostile tars. */
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { pack as tarPack, type Headers } from 'tar-stream';
+import { pack as tarPack, type Header } from 'tar-stream';
 import { buildTar, type TarEntry } from '../support/layers.js';
 import { busyboxEntries } from '../support/images.js';
 
@@ -15,7 +15,7 @@ export function rootfsTar(extra: TarEntry[] = []): Promise<Buffer> {
 
 export interface RawEntry {
   name: string;
-  type?: Headers['type'];
+  type?: Header['type'];
   content?: Buffer | string;
   linkname?: string;
 }
@@ -25,16 +25,22 @@ export function rawTar(entries: RawEntry[]): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const pack = tarPack();
     const chunks: Buffer[] = [];
-    pack.on('data', (c: Buffer) => chunks.push(c));
+    pack.on('data', (c) => chunks.push(c as Buffer));
     pack.on('end', () => resolve(Buffer.concat(chunks)));
     pack.on('error', reject);
     for (const e of entries) {
       const type = e.type ?? 'file';
       const content = type === 'file' ? Buffer.from(e.content ?? '') : undefined;
-      pack.entry(
-        { name: e.name, type, mode: type === 'directory' ? 0o755 : 0o644, linkname: e.linkname, size: content?.length ?? 0, mtime: new Date(0) },
-        content,
-      );
+      const header: Partial<Header> & { name: string } = {
+        name: e.name,
+        type,
+        mode: type === 'directory' ? 0o755 : 0o644,
+        ...(e.linkname !== undefined ? { linkname: e.linkname } : {}),
+        size: content?.length ?? 0,
+        mtime: new Date(0),
+      };
+      if (content) pack.entry(header, content);
+      else pack.entry(header);
     }
     pack.finalize();
   });
@@ -79,9 +85,13 @@ export function legacyArchive(images: Array<{ parts: ImageParts; tags: string[] 
       const v1id = hex(sha256(`${parent} ${sha256(tar)} ${hex(parts.configDigest)} ${i}`));
       entries.push({ name: `${v1id}/`, type: 'directory' });
       entries.push({ name: `${v1id}/VERSION`, content: '1.0' });
-      entries.push({ name: `${v1id}/json`, content: JSON.stringify({ id: v1id, parent: parent || undefined }) });
+      entries.push({
+        name: `${v1id}/json`,
+        content: JSON.stringify({ id: v1id, parent: parent || undefined }),
+      });
       const first = written.get(sha256(tar));
-      if (first) entries.push({ name: `${v1id}/layer.tar`, type: 'symlink', linkname: `../${first}/layer.tar` });
+      if (first)
+        entries.push({ name: `${v1id}/layer.tar`, type: 'symlink', linkname: `../${first}/layer.tar` });
       else {
         entries.push({ name: `${v1id}/layer.tar`, content: tar });
         written.set(sha256(tar), v1id);
@@ -102,14 +112,25 @@ export function legacyArchive(images: Array<{ parts: ImageParts; tags: string[] 
 }
 
 /** A pure OCI image layout (no manifest.json) with gzip layers and a tag annotation. */
-export function ociArchive(parts: ImageParts, name: string): Promise<{ tar: Buffer; manifestDigest: string }> {
+export function ociArchive(
+  parts: ImageParts,
+  name: string,
+): Promise<{ tar: Buffer; manifestDigest: string }> {
   const blobs = parts.layers.map((l) => gzipSync(l));
   const manifest = Buffer.from(
     JSON.stringify({
       schemaVersion: 2,
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: parts.configDigest, size: parts.config.length },
-      layers: blobs.map((b) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: sha256(b), size: b.length })),
+      config: {
+        mediaType: 'application/vnd.oci.image.config.v1+json',
+        digest: parts.configDigest,
+        size: parts.config.length,
+      },
+      layers: blobs.map((b) => ({
+        mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+        digest: sha256(b),
+        size: b.length,
+      })),
     }),
   );
   const manifestDigest = sha256(manifest);
@@ -120,14 +141,20 @@ export function ociArchive(parts: ImageParts, name: string): Promise<{ tar: Buff
         mediaType: 'application/vnd.oci.image.manifest.v1+json',
         digest: manifestDigest,
         size: manifest.length,
-        annotations: { 'io.containerd.image.name': name, 'org.opencontainers.image.ref.name': name.split(':').pop() },
+        annotations: {
+          'io.containerd.image.name': name,
+          'org.opencontainers.image.ref.name': name.split(':').pop(),
+        },
       },
     ],
   };
   const entries: RawEntry[] = [
     { name: 'oci-layout', content: '{"imageLayoutVersion":"1.0.0"}' },
     { name: 'index.json', content: JSON.stringify(index) },
-    ...[manifest, parts.config, ...blobs].map((b) => ({ name: `blobs/sha256/${hex(sha256(b))}`, content: b })),
+    ...[manifest, parts.config, ...blobs].map((b) => ({
+      name: `blobs/sha256/${hex(sha256(b))}`,
+      content: b,
+    })),
   ];
   return rawTar(entries).then((tar) => ({ tar, manifestDigest }));
 }

@@ -22,6 +22,7 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- docker inspect JSON
 async function inspect(name: string): Promise<any> {
   const r = await engine.docker(['image', 'inspect', name]);
   expect(r.code, r.stderr).toBe(0);
@@ -76,7 +77,10 @@ describe('docker import', () => {
     const hist = await engine.docker(['history', '--no-trunc', '--format', '{{.Comment}}', 'imported:v1']);
     expect(hist.stdout.trim()).toBe('my message');
 
-    const ev = await engine.request('GET', `/events?since=${since}&until=${Math.ceil(Date.now() / 1000) + 1}`);
+    const ev = await engine.request(
+      'GET',
+      `/events?since=${since}&until=${Math.ceil(Date.now() / 1000) + 1}`,
+    );
     const events = ev.body
       .toString()
       .trim()
@@ -115,13 +119,18 @@ describe('docker import', () => {
   });
 
   it('refuses to fetch a URL', async () => {
-    const r = await engine.request('POST', '/images/create?fromSrc=http%3A%2F%2F127.0.0.1%3A1%2Fx.tar&repo=url');
+    const r = await engine.request(
+      'POST',
+      '/images/create?fromSrc=http%3A%2F%2F127.0.0.1%3A1%2Fx.tar&repo=url',
+    );
     expect(r.status).toBe(400);
     expect(r.json().message).toMatch(/not supported/);
   });
 
   it('rejects a body that is not a tar', async () => {
-    const r = await engine.docker(['import', '-', 'garbage'], { input: Buffer.from('this is not a tar archive at all '.repeat(40)) });
+    const r = await engine.docker(['import', '-', 'garbage'], {
+      input: Buffer.from('this is not a tar archive at all '.repeat(40)),
+    });
     expect(r.code).not.toBe(0);
     expect((await engine.docker(['image', 'inspect', 'garbage'])).code).not.toBe(0);
   });

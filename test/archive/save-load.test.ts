@@ -33,6 +33,7 @@ async function docker(args: string[], input?: Buffer) {
   return r.stdout;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- docker inspect JSON
 async function inspect(name: string): Promise<any> {
   return JSON.parse(await docker(['image', 'inspect', name]))[0];
 }
@@ -60,17 +61,21 @@ describe('docker save / load', () => {
 
     const index = JSON.parse(byName.get('index.json')!.content.toString());
     expect(index.mediaType).toBe('application/vnd.oci.image.index.v1+json');
-    const names = index.manifests.map((m: any) => m.annotations['io.containerd.image.name']).sort();
+    const names = index.manifests
+      .map((m: { annotations: Record<string, string> }) => m.annotations['io.containerd.image.name'])
+      .sort();
     expect(names).toEqual(['docker.io/library/save-a:latest', 'docker.io/library/save-b:v2']);
     for (const m of index.manifests) {
       expect(byName.has(`blobs/sha256/${hex(m.digest)}`)).toBe(true);
       expect(m.platform.os).toBe('linux');
-      expect(m.annotations['org.opencontainers.image.ref.name']).toBe(m.annotations['io.containerd.image.name'].split(':').pop());
+      expect(m.annotations['org.opencontainers.image.ref.name']).toBe(
+        m.annotations['io.containerd.image.name'].split(':').pop(),
+      );
     }
 
     const manifest = JSON.parse(byName.get('manifest.json')!.content.toString());
     expect(manifest).toHaveLength(2);
-    const a = manifest.find((m: any) => m.RepoTags[0] === 'save-a:latest');
+    const a = manifest.find((m: { RepoTags: string[] }) => m.RepoTags[0] === 'save-a:latest');
     expect(a.RepoTags).toEqual(['save-a:latest']); // only the tag asked for
     expect(a.Config).toBe(`blobs/sha256/${hex(idA)}`);
     for (const l of a.Layers) expect(byName.has(l)).toBe(true);
@@ -91,12 +96,18 @@ describe('docker save / load', () => {
     await docker(['tag', 'repo-all:one', 'repo-all:two']);
     const byId = join(dir, 'byid.tar');
     await docker(['save', '-o', byId, id.slice(7, 19)]);
-    const m1 = JSON.parse((await readTar(readFileSync(byId))).find((e) => e.header.name === 'manifest.json')!.content.toString());
+    const m1 = JSON.parse(
+      (await readTar(readFileSync(byId))).find((e) => e.header.name === 'manifest.json')!.content.toString(),
+    );
     expect(m1[0].RepoTags).toBeNull();
 
     const byRepo = join(dir, 'byrepo.tar');
     await docker(['save', '-o', byRepo, 'repo-all']);
-    const m2 = JSON.parse((await readTar(readFileSync(byRepo))).find((e) => e.header.name === 'manifest.json')!.content.toString());
+    const m2 = JSON.parse(
+      (await readTar(readFileSync(byRepo)))
+        .find((e) => e.header.name === 'manifest.json')!
+        .content.toString(),
+    );
     expect(m2[0].RepoTags.sort()).toEqual(['repo-all:one', 'repo-all:two']);
 
     await docker(['rmi', '-f', id]);
@@ -109,7 +120,7 @@ describe('docker save / load', () => {
     const id = await importImage('piped:latest', 'p\n');
     const env = `DOCKER_CONFIG=${engine.dockerConfigDir}`;
     const dk = `${env} ${DOCKER_BIN} -H ${engine.host}`;
-    const piped = await run('sh', ['-c', `set -o pipefail 2>/dev/null; ${dk} save piped:latest | ${dk} load`]);
+    const piped = await run('bash', ['-c', `set -o pipefail; ${dk} save piped:latest | ${dk} load`]);
     expect(piped.stdout.toString()).toContain('Loaded image: piped:latest');
     const saved = (await run('sh', ['-c', `${dk} save piped:latest`])).stdout;
     await docker(['rmi', 'piped:latest']);
@@ -128,7 +139,9 @@ describe('docker save / load', () => {
     const before = await inspect(ref);
     const file = join(dir, 'pulled.tar');
     await docker(['save', '-o', file, ref]);
-    const index = JSON.parse((await readTar(readFileSync(file))).find((e) => e.header.name === 'index.json')!.content.toString());
+    const index = JSON.parse(
+      (await readTar(readFileSync(file))).find((e) => e.header.name === 'index.json')!.content.toString(),
+    );
     expect(index.manifests[0].digest).toBe(fx.threeLayer.manifestDigest);
     expect(index.manifests[0].mediaType).toBe('application/vnd.oci.image.manifest.v1+json');
     await docker(['rmi', ref]);
@@ -139,7 +152,9 @@ describe('docker save / load', () => {
     // The loaded image can be saved again to the same manifest.
     const again = join(dir, 'pulled2.tar');
     await docker(['save', '-o', again, ref]);
-    const index2 = JSON.parse((await readTar(readFileSync(again))).find((e) => e.header.name === 'index.json')!.content.toString());
+    const index2 = JSON.parse(
+      (await readTar(readFileSync(again))).find((e) => e.header.name === 'index.json')!.content.toString(),
+    );
     expect(index2.manifests[0].digest).toBe(fx.threeLayer.manifestDigest);
   });
 
@@ -174,7 +189,9 @@ describe('docker save / load', () => {
     expect((await inspect('oci-only:1.0')).Id).toBe(parts.configDigest);
     const file = join(dir, 'oci-resave.tar');
     await docker(['save', '-o', file, 'oci-only:1.0']);
-    const index = JSON.parse((await readTar(readFileSync(file))).find((e) => e.header.name === 'index.json')!.content.toString());
+    const index = JSON.parse(
+      (await readTar(readFileSync(file))).find((e) => e.header.name === 'index.json')!.content.toString(),
+    );
     expect(index.manifests[0].digest).toBe(manifestDigest);
   });
 
@@ -182,7 +199,9 @@ describe('docker save / load', () => {
     const oldId = await importImage('moving-tag:latest', 'old\n');
     const parts = imageParts([await rootfsTar([{ name: 'new', content: 'new\n' }])]);
     const out = await docker(['load'], await legacyArchive([{ parts, tags: ['moving-tag:latest'] }]));
-    expect(out).toContain(`The image moving-tag:latest already exists, renaming the old one with ID ${oldId} to empty string`);
+    expect(out).toContain(
+      `The image moving-tag:latest already exists, renaming the old one with ID ${oldId} to empty string`,
+    );
     expect((await inspect('moving-tag:latest')).Id).toBe(parts.configDigest);
     expect((await inspect(oldId)).RepoTags).toEqual([]);
   });
@@ -197,14 +216,41 @@ describe('docker save / load', () => {
     expect(cli.stderr).toContain('No such image: nope-not-here');
   });
 
+  it('serves GET /images/{name}/get and streams load progress with quiet=0', async () => {
+    const id = await importImage('single-get:latest', 's\n');
+    const r = await engine.request('GET', '/images/single-get:latest/get');
+    expect(r.status).toBe(200);
+    expect(r.headers['content-type']).toBe('application/x-tar');
+    const names = (await readTar(r.body)).map((e) => e.header.name);
+    expect(names).toContain(`blobs/sha256/${hex(id)}`);
+    await docker(['rmi', 'single-get:latest']);
+    const load = await engine.request('POST', '/images/load?quiet=0', r.body);
+    expect(load.status).toBe(200);
+    expect(load.headers['content-type']).toBe('application/json');
+    const lines = load.body
+      .toString()
+      .trim()
+      .split(/\r?\n/)
+      .map((l) => JSON.parse(l));
+    expect(lines.some((l) => l.status === 'Loading layer')).toBe(true);
+    expect(lines[lines.length - 1]).toEqual({ stream: 'Loaded image: single-get:latest\n' });
+  });
+
   it('emits save and load events', async () => {
     const since = Math.floor(Date.now() / 1000) - 1;
     const id = await importImage('events:latest', 'ev\n');
     const file = join(dir, 'ev.tar');
     await docker(['save', '-o', file, 'events:latest']);
     await docker(['load', '-i', file]);
-    const ev = await engine.request('GET', `/events?since=${since}&until=${Math.ceil(Date.now() / 1000) + 1}`);
-    const events = ev.body.toString().trim().split('\n').map((l) => JSON.parse(l));
+    const ev = await engine.request(
+      'GET',
+      `/events?since=${since}&until=${Math.ceil(Date.now() / 1000) + 1}`,
+    );
+    const events = ev.body
+      .toString()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const actions = events.filter((e) => e.Actor.ID === id).map((e) => e.Action);
     expect(actions).toContain('save');
     expect(actions).toContain('load');

@@ -171,10 +171,13 @@ describe('pull', () => {
     expect(second.stdout).toContain(`Status: Downloaded newer image for ${ref}`);
     const dangling = await imageLs(eng, ['-f', 'dangling=true']);
     expect(dangling.map((i) => i.ID)).toContain(fx.moving.v1.configDigest);
+    // Untagged but still carrying its repo digest: docker lists it as `REPO <none>`.
     expect(dangling.find((i) => i.ID === fx.moving.v1.configDigest)).toMatchObject({
-      Repository: '<none>',
+      Repository: `${reg.host}/moving`,
       Tag: '<none>',
     });
+    const inspectOld = await dockerOk(eng, ['image', 'inspect', '--format', '{{json .RepoTags}}', fx.moving.v1.configDigest]);
+    expect(JSON.parse(inspectOld.stdout)).toEqual([]);
     const current = await dockerOk(eng, ['image', 'inspect', '--format', '{{.Id}}', ref]);
     expect(current.stdout.trim()).toBe(fx.moving.v2.configDigest);
   });
@@ -205,8 +208,10 @@ describe('pull', () => {
 describe('registries that need credentials, TLS or a mirror', () => {
   it('Basic auth: pull fails without login, works after docker login', async () => {
     const ref = `${basic.host}/private:latest`;
-    const denied = await dockerFails(eng, ['pull', ref]);
-    expect(denied).toMatch(/no basic auth credentials|unauthorized|authentication required/);
+    // Through the API: a 401 (the CLI would then prompt for a login, as it does with dockerd).
+    const denied = await eng.request('POST', `/images/create?fromImage=${basic.host}/private&tag=latest`);
+    expect(denied.status).toBe(401);
+    expect(denied.json().message).toContain('no basic auth credentials');
     const bad = await eng.docker(['login', '-u', basic.username!, '--password-stdin', basic.host], {
       input: 'wrong-password\n',
     });
@@ -223,7 +228,9 @@ describe('registries that need credentials, TLS or a mirror', () => {
 
   it('token auth: docker login then pull', async () => {
     const ref = `${token.host}/private:latest`;
-    await dockerFails(eng, ['pull', ref]);
+    const denied = await eng.request('POST', `/images/create?fromImage=${token.host}/private&tag=latest`);
+    expect(denied.status).toBe(401);
+    expect(denied.json().message).toBe('unauthorized: authentication required');
     const login = await eng.docker(['login', '-u', token.username!, '--password-stdin', token.host], {
       input: token.password + '\n',
     });

@@ -30,7 +30,9 @@ export function archiveRoutes(router: Router, engine: Engine): void {
 
   router.post('/images/load', async (ctx) => {
     const quiet = boolParam(ctx.query, 'quiet');
-    const progress = new ProgressWriter(ctx.res, () => ctx.res.writeHead(200, { 'Content-Type': 'application/json' }));
+    const progress = new ProgressWriter(ctx.res, () =>
+      ctx.res.writeHead(200, { 'Content-Type': 'application/json' }),
+    );
     try {
       await loadImages(engine, ctx.req, progress, { quiet, signal: clientSignal(ctx) });
     } catch (err) {

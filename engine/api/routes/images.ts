@@ -1,7 +1,13 @@
 import type { Router } from '../router.js';
 import type { Engine } from '../../engine.js';
 import { boolParam, parseFilters, sendJSON, versionAtLeast, type RequestContext } from '../http.js';
-import { imageFilter, imageSummary, createdSeconds, type ViewOptions } from '../../images/views.js';
+import {
+  imageFilter,
+  imageSummary,
+  createdSeconds,
+  matchingRefs,
+  type ViewOptions,
+} from '../../images/views.js';
 import { imageHistory, imageInspect, type ImageConfigFile } from '../../images/inspect.js';
 import { pruneImages } from '../../images/prune.js';
 import type { ImageRecord } from '../../store/image-store.js';
@@ -43,6 +49,9 @@ export function imageRoutes(router: Router, engine: Engine): void {
     if (legacy && !versionAtLeast(ctx, '1.41')) filters.set('reference', [legacy]);
     const refsByImage = images.store.refsByImage();
     const refsOf = (id: string) => refsByImage.get(id) ?? [];
+    const patterns = filters.get('reference');
+    // With a reference filter dockerd shows only the matching tags and digests of each image.
+    const shownRefs = (id: string) => (patterns ? matchingRefs(refsOf(id), patterns) : refsOf(id));
     const createdOf = (ref: string) => createdSeconds(images.resolve(ref).image) * 1000;
     const keep = imageFilter(filters, createdOf, refsOf);
     const withShared = boolParam(ctx.query, 'shared-size');
@@ -52,7 +61,7 @@ export function imageRoutes(router: Router, engine: Engine): void {
     const list = all
       .filter(keep)
       .sort((a, b) => createdSeconds(b) - createdSeconds(a) || a.id.localeCompare(b.id))
-      .map((img) => imageSummary(img, refsOf(img.id), opts, { sharedSize: shared?.get(img.id) }));
+      .map((img) => imageSummary(img, shownRefs(img.id), opts, { sharedSize: shared?.get(img.id) }));
     sendJSON(ctx.res, 200, list);
   });
 

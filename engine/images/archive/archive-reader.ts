@@ -84,8 +84,9 @@ export async function readArchive(
       }
     }
   } catch (err) {
+    source.unpipe(input);
     input.destroy();
-    source.resume();
+    source.resume(); // drain the rest of the request so the error response can go out
     throw err;
   }
   for (const [path, link] of links) files.set(path, resolveLink(path, link, files, links));
@@ -107,7 +108,8 @@ async function readFile(
   }
   const m = /^blobs\/sha256\/([^/]+)$/.exec(path);
   const expected = m ? `sha256:${m[1]}` : undefined;
-  if (expected && !isSha256Digest(expected)) throw badArchive(`blob name ${JSON.stringify(path)} is not a sha256 digest`);
+  if (expected && !isSha256Digest(expected))
+    throw badArchive(`blob name ${JSON.stringify(path)} is not a sha256 digest`);
   if (expected) {
     lease.addBlob(expected);
     if ((await engine.content.size(expected)) === size) {
@@ -149,14 +151,16 @@ function resolveLink(
   let link: { target: string; symbolic: boolean } | undefined = first;
   for (let hop = 0; link && hop < MAX_LINK_HOPS; hop++) {
     const { target, symbolic } = link;
-    if (target.startsWith('/')) throw badArchive(`link ${JSON.stringify(current)} points to an absolute path`);
+    if (target.startsWith('/'))
+      throw badArchive(`link ${JSON.stringify(current)} points to an absolute path`);
     // A symlink is relative to its directory; a hard link names a path from the archive root.
     const base = symbolic ? current.split('/').slice(0, -1) : [];
     const parts = [...base];
     for (const p of target.split('/')) {
       if (p === '' || p === '.') continue;
       if (p === '..') {
-        if (parts.length === 0) throw badArchive(`link ${JSON.stringify(current)} points outside the archive`);
+        if (parts.length === 0)
+          throw badArchive(`link ${JSON.stringify(current)} points outside the archive`);
         parts.pop();
       } else parts.push(p);
     }

@@ -36,7 +36,8 @@ export function applyChanges(base: ContainerConfig, changes: readonly string[]):
   const config: ContainerConfig = structuredClone(base);
   const instructions = parseInstructions(changes.join('\n'));
   for (const ins of instructions) {
-    if (!VALID.has(ins.keyword)) throw new InvalidArgumentError(`${ins.keyword} is not a valid change command`);
+    if (!VALID.has(ins.keyword))
+      throw new InvalidArgumentError(`${ins.keyword} is not a valid change command`);
   }
   let cmdSet = false;
   for (const { keyword, rest } of instructions) {
@@ -231,7 +232,8 @@ function splitWords(s: string, env: readonly string[], keepSpaces = false): stri
       i += 2;
     } else if (c === "'") {
       const end = s.indexOf("'", i + 1);
-      if (end === -1) throw new InvalidArgumentError(`unexpected end of statement while looking for matching single-quote`);
+      if (end === -1)
+        throw new InvalidArgumentError(`unexpected end of statement while looking for matching single-quote`);
       word += s.slice(i + 1, end);
       i = end + 1;
     } else if (c === '"') {
@@ -243,7 +245,8 @@ function splitWords(s: string, env: readonly string[], keepSpaces = false): stri
         } else if (s[i] === '$') word += expand();
         else word += s[i++];
       }
-      if (i >= s.length) throw new InvalidArgumentError(`unexpected end of statement while looking for matching double-quote`);
+      if (i >= s.length)
+        throw new InvalidArgumentError(`unexpected end of statement while looking for matching double-quote`);
       i++;
     } else if (c === '$') {
       word += expand();
@@ -268,7 +271,8 @@ function exposedPorts(spec: string): string[] {
   if (!['tcp', 'udp', 'sctp'].includes(proto)) throw new InvalidArgumentError(`Invalid proto: ${proto}`);
   const start = Number(m[1]);
   const end = m[2] ? Number(m[2]) : start;
-  if (start > 65535 || end > 65535 || end < start) throw new InvalidArgumentError(`Invalid containerPort: ${spec}`);
+  if (start > 65535 || end > 65535 || end < start)
+    throw new InvalidArgumentError(`Invalid containerPort: ${spec}`);
   const out: string[] = [];
   for (let p = start; p <= end; p++) out.push(`${p}/${proto}`);
   return out;
@@ -285,14 +289,23 @@ function stopSignal(sig: string): string {
 function onBuildTrigger(rest: string): string {
   const word = (/^\S+/.exec(rest)?.[0] ?? '').toUpperCase();
   if (word === '') throw new InvalidArgumentError('ONBUILD requires at least one argument');
-  if (word === 'ONBUILD') throw new InvalidArgumentError("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
+  if (word === 'ONBUILD')
+    throw new InvalidArgumentError("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
   if (word === 'FROM' || word === 'MAINTAINER') {
     throw new InvalidArgumentError(`${word} isn't allowed as an ONBUILD trigger`);
   }
   return rest;
 }
 
-const DURATION_UNITS: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+const DURATION_UNITS: Record<string, number> = {
+  ns: 1,
+  us: 1e3,
+  µs: 1e3,
+  ms: 1e6,
+  s: 1e9,
+  m: 60e9,
+  h: 3600e9,
+};
 
 /** A Go duration (`30s`, `1m30s`) in nanoseconds. */
 function parseDuration(flag: string, v: string): number {
@@ -329,10 +342,12 @@ function healthcheck(rest: string): Record<string, unknown> {
   const m = /^(\S+)\s*([\s\S]*)$/.exec(s);
   const kind = m?.[1]?.toUpperCase();
   if (kind === 'NONE') {
-    if (m![2] || Object.keys(hc).length > 0) throw new InvalidArgumentError("HEALTHCHECK NONE takes no arguments");
+    if (m![2] || Object.keys(hc).length > 0)
+      throw new InvalidArgumentError('HEALTHCHECK NONE takes no arguments');
     return { Test: ['NONE'] };
   }
-  if (kind !== 'CMD') throw new InvalidArgumentError(`Unknown type "${m?.[1] ?? ''}" in HEALTHCHECK (try CMD)`);
+  if (kind !== 'CMD')
+    throw new InvalidArgumentError(`Unknown type "${m?.[1] ?? ''}" in HEALTHCHECK (try CMD)`);
   const exec = jsonArray(m![2]!);
   hc.Test = exec ? ['CMD', ...exec] : ['CMD-SHELL', m![2]!];
   return hc;

@@ -14,7 +14,15 @@ import { hostPlatform, parsePlatform } from '../../registry/platform.js';
 import { familiarString, fullString, parseReference, type Reference } from '../references.js';
 import type { ImageConfigFile } from '../inspect.js';
 import { applyChanges } from './changes.js';
-import { HashTap, dockerLayerMediaType, dockerManifest, imageRecord, recordImages, unpackBlob, MEDIA } from './records.js';
+import {
+  HashTap,
+  dockerLayerMediaType,
+  dockerManifest,
+  imageRecord,
+  recordImages,
+  unpackBlob,
+  MEDIA,
+} from './records.js';
 
 export interface ImportOptions {
   /** `-` for the request body, else a URL (not supported: Berth never fetches arbitrary URLs). */
@@ -52,12 +60,14 @@ export async function importImage(
     );
   }
   const platform = opts.platform ? parsePlatform(opts.platform) : hostPlatform();
-  if (platform.os !== 'linux') throw new InvalidArgumentError(`operating system is not supported: ${platform.os}`);
+  if (platform.os !== 'linux')
+    throw new InvalidArgumentError(`operating system is not supported: ${platform.os}`);
   const ref = importReference(opts.repo, opts.tag);
   // Validate everything about the request before reading the (possibly huge) body.
   const containerConfig = applyChanges({}, opts.changes);
 
   const lease = engine.images.leases.create();
+  let ok = false;
   try {
     const diff = new HashTap();
     const blob = new HashTap();
@@ -73,7 +83,14 @@ export async function importImage(
     const blobDigest = await ingest.commit();
     const diffId = diff.digest;
 
-    const layer = await unpackBlob(engine, lease, { digest: blobDigest, compression: 'gzip' }, diffId, diffId, undefined);
+    const layer = await unpackBlob(
+      engine,
+      lease,
+      { digest: blobDigest, compression: 'gzip' },
+      diffId,
+      diffId,
+      undefined,
+    );
 
     const created = new Date().toISOString();
     const config: ImageConfigFile = {
@@ -105,13 +122,12 @@ export async function importImage(
     await recordImages(engine, [{ image, tags: ref ? [fullString(ref)] : [] }]);
     engine.images.emit('import', id, id);
     if (ref) engine.images.emit('tag', id, familiarString(ref));
+    ok = true;
     progress.write({ status: id });
     return id;
-  } catch (err) {
-    lease.release();
-    void engine.images.gc().catch(() => undefined);
-    throw err;
   } finally {
     lease.release();
+    // Whatever a failed import stored is now unreferenced: let GC take it.
+    if (!ok) void engine.images.gc().catch(() => undefined);
   }
 }

@@ -49,7 +49,11 @@ function parseJSON<T>(file: ArchiveFile, name: string): T {
 }
 
 /** The images an archive holds, in the order it lists them. Blobs it stores are added to `lease`. */
-export async function loadItems(engine: Engine, files: Map<string, ArchiveFile>, lease: Lease): Promise<LoadItem[]> {
+export async function loadItems(
+  engine: Engine,
+  files: Map<string, ArchiveFile>,
+  lease: Lease,
+): Promise<LoadItem[]> {
   const manifestFile = files.get('manifest.json');
   const indexFile = files.get('index.json');
   if (manifestFile?.data) {
@@ -64,7 +68,12 @@ export async function loadItems(engine: Engine, files: Map<string, ArchiveFile>,
 }
 
 /** A file the manifest names: it must exist in the archive (and is stored as a blob here). */
-async function blobOf(engine: Engine, files: Map<string, ArchiveFile>, name: unknown, lease: Lease): Promise<ArchiveFile & { digest: string }> {
+async function blobOf(
+  engine: Engine,
+  files: Map<string, ArchiveFile>,
+  name: unknown,
+  lease: Lease,
+): Promise<ArchiveFile & { digest: string }> {
   if (typeof name !== 'string' || name === '') throw badArchive(`manifest.json names an invalid path`);
   const file = files.get(archivePath(name));
   if (!file) throw badArchive(`manifest.json refers to ${JSON.stringify(name)}, which is not in the archive`);
@@ -86,11 +95,16 @@ async function legacyItems(
   for (const e of entries as LegacyManifestEntry[]) {
     if (!e || typeof e !== 'object') throw badArchive('manifest.json has an invalid entry');
     const config = await blobOf(engine, files, e.Config, lease);
-    if (e.Layers !== undefined && e.Layers !== null && !Array.isArray(e.Layers)) throw badArchive('manifest.json: Layers is not a list');
+    if (e.Layers !== undefined && e.Layers !== null && !Array.isArray(e.Layers))
+      throw badArchive('manifest.json: Layers is not a list');
     const layers: LoadLayer[] = [];
     for (const name of (e.Layers as unknown[] | null | undefined) ?? []) {
       const blob = await blobOf(engine, files, name, lease);
-      layers.push({ digest: blob.digest, size: blob.size, compression: await blobCompression(engine, blob.digest) });
+      layers.push({
+        digest: blob.digest,
+        size: blob.size,
+        compression: await blobCompression(engine, blob.digest),
+      });
     }
     const tags: Reference[] = [];
     for (const t of (e.RepoTags as unknown[] | null | undefined) ?? []) tags.push(tagReference(t));
@@ -163,7 +177,8 @@ async function readDescriptorJSON<T>(engine: Engine, desc: Descriptor): Promise<
   if (!desc || typeof desc.digest !== 'string' || !isSha256Digest(desc.digest)) {
     throw badArchive(`invalid descriptor in the image layout`);
   }
-  if (!(await engine.content.has(desc.digest))) throw badArchive(`blob ${desc.digest} is missing from the archive`);
+  if (!(await engine.content.has(desc.digest)))
+    throw badArchive(`blob ${desc.digest} is missing from the archive`);
   try {
     return await engine.content.readJSON<T>(desc.digest);
   } catch (err) {
@@ -171,13 +186,18 @@ async function readDescriptorJSON<T>(engine: Engine, desc: Descriptor): Promise<
   }
 }
 
-async function ociManifestItem(engine: Engine, desc: Descriptor, depth: number): Promise<LoadItem | undefined> {
+async function ociManifestItem(
+  engine: Engine,
+  desc: Descriptor,
+  depth: number,
+): Promise<LoadItem | undefined> {
   if (depth > MAX_NESTING) throw badArchive('image indexes nested too deeply');
   if (desc.mediaType === MEDIA.ociIndex || desc.mediaType === MEDIA.dockerManifestList) {
     const nested = await readDescriptorJSON<OciIndex>(engine, desc);
     if (!Array.isArray(nested.manifests)) throw badArchive(`index ${desc.digest} has no manifests list`);
     const present: Descriptor[] = [];
-    for (const d of nested.manifests) if (d && isSha256Digest(d.digest) && (await engine.content.has(d.digest))) present.push(d);
+    for (const d of nested.manifests)
+      if (d && isSha256Digest(d.digest) && (await engine.content.has(d.digest))) present.push(d);
     let chosen: Descriptor;
     try {
       chosen = choosePlatformManifest(present, hostPlatform());

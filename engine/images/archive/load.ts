@@ -38,7 +38,7 @@ export interface LoadedImage {
 
 /** dockerd's `{"stream": "…"}` lines (the progress writer's message type has no `stream` field). */
 function say(progress: ProgressWriter, text: string): void {
-  progress.write({ stream: text } as ProgressMessage);
+  progress.write({ stream: text });
 }
 
 export async function loadImages(
@@ -68,7 +68,10 @@ export async function loadImages(
         const name = familiarString(storedRef(tag));
         const previous = moved.get(tag);
         if (previous) {
-          say(progress, `The image ${name} already exists, renaming the old one with ID ${previous} to empty string\n`);
+          say(
+            progress,
+            `The image ${name} already exists, renaming the old one with ID ${previous} to empty string\n`,
+          );
         }
         say(progress, `Loaded image: ${name}\n`);
       }
@@ -111,7 +114,9 @@ async function prepareImage(
   checkOs(config.os);
   const diffIds = config.rootfs!.diff_ids;
   if (diffIds.length !== item.layers.length) {
-    throw badArchive(`invalid manifest, layers length mismatch: expected ${item.layers.length}, got ${diffIds.length}`);
+    throw badArchive(
+      `invalid manifest, layers length mismatch: expected ${item.layers.length}, got ${diffIds.length}`,
+    );
   }
   const chain = chainIds(diffIds);
   const layers: ImageLayer[] = [];
@@ -122,7 +127,8 @@ async function prepareImage(
     lease.addLayer(chainId);
     const stored = await engine.content.size(layer.digest);
     if (stored === undefined) throw badArchive(`layer blob ${layer.digest} is missing from the archive`);
-    if (stored !== layer.size) throw badArchive(`layer blob ${layer.digest} is ${stored} bytes, its manifest says ${layer.size}`);
+    if (stored !== layer.size)
+      throw badArchive(`layer blob ${layer.digest} is ${stored} bytes, its manifest says ${layer.size}`);
     const id = shortId(diffId);
     let rec = engine.layers.get(chainId);
     if (rec) {
@@ -171,5 +177,7 @@ async function prepareImage(
 
 /** True when some stored image already pairs this blob with this diff ID (so it was verified then). */
 function knownPair(engine: Engine, digest: string, diffId: string): boolean {
-  return engine.imageStore.all().some((img) => img.layers.some((l) => l.digest === digest && l.diffId === diffId));
+  return engine.imageStore
+    .all()
+    .some((img) => img.layers.some((l) => l.digest === digest && l.diffId === diffId));
 }

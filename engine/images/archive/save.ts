@@ -12,7 +12,14 @@ import type { ImageRecord } from '../../store/image-store.js';
 import { hexOf } from '../../store/digest.js';
 import { InvalidArgumentError, NotFoundError, SystemError } from '../../errors.js';
 import { isIdPrefix } from '../../reference/index.js';
-import { familiarName, familiarString, fullString, parseReference, storedRef, type Reference } from '../references.js';
+import {
+  familiarName,
+  familiarString,
+  fullString,
+  parseReference,
+  storedRef,
+  type Reference,
+} from '../references.js';
 
 export interface SaveImage {
   image: ImageRecord;
@@ -82,7 +89,9 @@ export async function planSave(engine: Engine, names: readonly string[]): Promis
       if (blobs.has(digest)) continue;
       const size = await engine.content.size(digest);
       if (size === undefined) {
-        throw new SystemError(`image ${image.id}: content ${digest} is missing from the store; pull the image again`);
+        throw new SystemError(
+          `image ${image.id}: content ${digest} is missing from the store; pull the image again`,
+        );
       }
       blobs.set(digest, size);
     }
@@ -111,7 +120,10 @@ export function layoutDocuments(plan: SavePlan): { index: string; manifest: stri
     for (const tag of tags) {
       descriptors.push({
         ...base,
-        annotations: { 'io.containerd.image.name': fullString(tag), 'org.opencontainers.image.ref.name': tag.tag! },
+        annotations: {
+          'io.containerd.image.name': fullString(tag),
+          'org.opencontainers.image.ref.name': tag.tag!,
+        },
       });
       const top = image.layers[image.layers.length - 1];
       if (top) (repositories[familiarName(tag)] ??= {})[tag.tag!] = hexOf(top.digest);
@@ -122,7 +134,11 @@ export function layoutDocuments(plan: SavePlan): { index: string; manifest: stri
       Layers: image.layers.map((l) => blobPath(l.digest)),
     });
   }
-  const index = { schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: descriptors };
+  const index = {
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.index.v1+json',
+    manifests: descriptors,
+  };
   return {
     index: JSON.stringify(index),
     manifest: JSON.stringify(manifest) + '\n',
@@ -132,12 +148,19 @@ export function layoutDocuments(plan: SavePlan): { index: string; manifest: stri
 
 function addEntry(pack: Pack, name: string, data: string | Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
-    pack.entry({ name, mode: 0o644, mtime: EPOCH, uid: 0, gid: 0 }, data, (err) => (err ? reject(err) : resolve()));
+    pack.entry({ name, mode: 0o644, mtime: EPOCH, uid: 0, gid: 0 }, data, (err) =>
+      err ? reject(err) : resolve(),
+    );
   });
 }
 
 /** Streams the archive for `plan` to `out`; emits a `save` event per image once it is written. */
-export async function writeSave(engine: Engine, plan: SavePlan, out: Writable, signal?: AbortSignal): Promise<void> {
+export async function writeSave(
+  engine: Engine,
+  plan: SavePlan,
+  out: Writable,
+  signal?: AbortSignal,
+): Promise<void> {
   const pack = tarPack();
   const piped = pipeline(pack, out, { signal });
   const writeAll = async () => {
@@ -145,7 +168,14 @@ export async function writeSave(engine: Engine, plan: SavePlan, out: Writable, s
       pack.entry({ name: dir, type: 'directory', mode: 0o755, mtime: EPOCH, uid: 0, gid: 0 });
     }
     for (const blob of plan.blobs) {
-      const entry = pack.entry({ name: blobPath(blob.digest), size: blob.size, mode: 0o644, mtime: EPOCH, uid: 0, gid: 0 });
+      const entry = pack.entry({
+        name: blobPath(blob.digest),
+        size: blob.size,
+        mode: 0o644,
+        mtime: EPOCH,
+        uid: 0,
+        gid: 0,
+      });
       await pipeline(engine.content.openRead(blob.digest), entry);
     }
     const docs = layoutDocuments(plan);
