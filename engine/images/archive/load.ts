@@ -10,7 +10,7 @@ import { chainIds, isSha256Digest, sha256 } from '../../store/digest.js';
 import type { ImageLayer, ImageRecord } from '../../store/image-store.js';
 import { SystemError } from '../../errors.js';
 import { familiarString, fullString, storedRef } from '../references.js';
-import { shortId, type ProgressMessage, type ProgressWriter } from '../progress.js';
+import { shortId, type ProgressWriter } from '../progress.js';
 import type { ImageConfigFile } from '../inspect.js';
 import type { Lease } from '../leases.js';
 import { badArchive, readArchive } from './archive-reader.js';
