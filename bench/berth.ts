@@ -3,7 +3,7 @@
  * dist/ output), on its own temp socket and data root, wrapped as a BenchDaemon.
  */
 import { readFileSync, readdirSync } from 'node:fs';
-import { startEngine } from '../test/support/engine.js';
+import { BERTH_BIN, startEngine } from '../test/support/engine.js';
 import { apiRequest, cliConfigDir, runDocker, type BenchDaemon } from './daemon.js';
 import { dirname } from 'node:path';
 
@@ -22,8 +22,20 @@ function enginePid(socket: string): number {
   throw new Error(`cannot find the berth engine process serving ${socket}`);
 }
 
-export async function startBerth(): Promise<BenchDaemon> {
-  const engine = await startEngine({ mode: 'dist', startTimeoutMs: 30_000 });
+export interface BerthOptions {
+  /** Extra environment for the engine (e.g. MALLOC_* tuning experiments). */
+  env?: Record<string, string>;
+  /** Extra node flags (e.g. `--max-semi-space-size=1`); runs `node FLAGS bin/berth.js engine …`. */
+  nodeFlags?: string[];
+}
+
+export async function startBerth(opts: BerthOptions = {}): Promise<BenchDaemon> {
+  const engine = await startEngine({
+    mode: 'dist',
+    startTimeoutMs: 30_000,
+    env: opts.env,
+    command: opts.nodeFlags?.length ? [process.execPath, ...opts.nodeFlags, BERTH_BIN] : undefined,
+  });
   const configDir = cliConfigDir(dirname(engine.socket));
   return {
     name: 'berth',

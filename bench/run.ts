@@ -6,7 +6,8 @@
  * and writes bench/results/latest.json.
  *
  * Options: --rounds N (pull rounds, 5), --images N (500), --repeat N (listing runs, 15),
- * --layers N (8), --layer-mb N (26), --no-reference (skip dockerd).
+ * --layers N (8), --layer-mb N (26), --no-reference (skip dockerd); for experiments on Berth's
+ * process only: --berth-env K=V (repeatable) and --berth-node-flag FLAG (repeatable).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -40,8 +41,18 @@ const { values: opt } = parseArgs({
     layers: { type: 'string', default: '8' },
     'layer-mb': { type: 'string', default: '26' },
     'no-reference': { type: 'boolean', default: false },
+    'berth-env': { type: 'string', multiple: true, default: [] },
+    'berth-node-flag': { type: 'string', multiple: true, default: [] },
   },
 });
+const BERTH_ENV = Object.fromEntries(
+  opt['berth-env'].map((kv) => {
+    const eq = kv.indexOf('=');
+    if (eq <= 0) throw new Error(`--berth-env wants KEY=VALUE, got ${kv}`);
+    return [kv.slice(0, eq), kv.slice(eq + 1)];
+  }),
+);
+const BERTH_FLAGS = opt['berth-node-flag'];
 const ROUNDS = Number(opt.rounds);
 const IMAGES = Number(opt.images);
 const REPEAT = Number(opt.repeat);
@@ -99,6 +110,8 @@ const syncDisks = () => execFileSync('sync');
 interface PullRound {
   ms: number;
   complete: number;
+  /** Disk usage of the data root right after the pull (proves the layers were unpacked). */
+  dataRootBytes: number;
 }
 
 /** One timed `docker pull`, then removal of the image so the next round downloads again. */
@@ -107,10 +120,11 @@ async function pullRound(d: BenchDaemon, ref: string, layers: number): Promise<P
   const complete = (r.stdout.match(/Pull complete/g) ?? []).length;
   if (complete !== layers)
     log(`${d.name}: only ${complete}/${layers} layers reported "Pull complete" (cached layers?)`);
+  const dataRootBytes = diskUsage(d.dataRoot);
   ok(await d.docker(['rmi', ref]), `${d.name}: docker rmi`);
   await d.docker(['image', 'prune', '-f']);
   syncDisks();
-  return { ms: r.ms, complete };
+  return { ms: r.ms, complete, dataRootBytes };
 }
 
 async function timeCli(d: BenchDaemon, args: string[], n: number, warmup = 2): Promise<number[]> {
@@ -160,7 +174,10 @@ async function main(): Promise<void> {
   await pushSmallImages(registry, [probe]);
 
   log('starting berth engine');
-  berth = await startBerth();
+  berth = await startBerth({ env: BERTH_ENV, nodeFlags: BERTH_FLAGS });
+  const tuning = [...Object.entries(BERTH_ENV).map(([k, v]) => `${k}=${v}`), ...BERTH_FLAGS];
+  raw.berthTuning = tuning;
+  if (tuning.length) notes.push(`berth engine run with non-default settings: ${tuning.join(' ')}`);
   const berthVersion = (await berth.api('GET', '/version')).json().Version as string;
 
   let referenceReason: string | undefined;

@@ -204,42 +204,53 @@ async function pullLayer(
       onProgress: (n) => progress.progress('Downloading', id, n, desc.size),
     });
   }
+  // A small blob can be read whole (and fail verification) before the unpacker below is attached:
+  // keep that error for `fill` instead of letting an unhandled 'error' event kill the engine.
+  source.on('error', () => undefined);
   const root = isRootUser();
-  await engine.layers.create(chainId, diffId, parent, async (dir) => {
-    const tar = decompress(compression);
-    const ingest = haveBlob ? undefined : engine.content.ingest(desc);
-    source.on('error', (err) => {
-      tar.destroy(err);
-      ingest?.destroy(err);
+  let filled = false;
+  try {
+    await engine.layers.create(chainId, diffId, parent, async (dir) => {
+      filled = true;
+      if (source.errored) throw source.errored;
+      const tar = decompress(compression);
+      const ingest = haveBlob ? undefined : engine.content.ingest(desc);
+      source.on('error', (err) => {
+        tar.destroy(err);
+        ingest?.destroy(err);
+      });
+      if (ingest) source.pipe(ingest);
+      source.pipe(tar);
+      const stored = ingest
+        ? (async () => {
+            await new Promise<void>((resolve, reject) => {
+              ingest.once('finish', resolve);
+              ingest.once('error', reject);
+            });
+            await ingest.commit();
+            progress.status('Verifying Checksum', id);
+            progress.status('Download complete', id);
+          })()
+        : Promise.resolve();
+      const unpacked = unpackLayer(tar, dir, {
+        overlayXattrNamespace: root ? 'trusted' : 'user',
+        applyOwnership: root,
+        signal: opts.signal,
+      });
+      try {
+        const [result] = await Promise.all([unpacked, stored]);
+        return result;
+      } catch (err) {
+        source.destroy();
+        tar.destroy();
+        if (ingest) await ingest.abort();
+        throw err;
+      }
     });
-    if (ingest) source.pipe(ingest);
-    source.pipe(tar);
-    const stored = ingest
-      ? (async () => {
-          await new Promise<void>((resolve, reject) => {
-            ingest.once('finish', resolve);
-            ingest.once('error', reject);
-          });
-          await ingest.commit();
-          progress.status('Verifying Checksum', id);
-          progress.status('Download complete', id);
-        })()
-      : Promise.resolve();
-    const unpacked = unpackLayer(tar, dir, {
-      overlayXattrNamespace: root ? 'trusted' : 'user',
-      applyOwnership: root,
-      signal: opts.signal,
-    });
-    try {
-      const [result] = await Promise.all([unpacked, stored]);
-      return result;
-    } catch (err) {
-      source.destroy();
-      tar.destroy();
-      if (ingest) await ingest.abort();
-      throw err;
-    }
-  });
+  } finally {
+    // Another pull created this layer meanwhile: our download was not needed, close it.
+    if (!filled) source.destroy();
+  }
   progress.progress('Extracting', id, desc.size, desc.size);
   progress.status('Pull complete', id);
 }

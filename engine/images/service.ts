@@ -116,7 +116,8 @@ export class ImageService {
 
     if (ref) {
       // Removing by reference: untag it; delete the image only if nothing else refers to it.
-      if (!force && repoRefs.length === 1 && usage.running.length + usage.stopped.length > 0) {
+      // dockerd's rule: one repository's references (a tag plus its digests, as after a pull).
+      if (!force && isSingleReference(repoRefs) && usage.running.length + usage.stopped.length > 0) {
         const ctr = usage.running[0] ?? usage.stopped[0]!;
         throw new ConflictError(
           `conflict: unable to remove repository reference "${input}" (must force) - container ${shortId(ctr)} is using its referenced image ${shortId(image.id)}`,

@@ -1,5 +1,5 @@
-import { readFile, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, mkdir, readdir, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { writeFileAtomic } from './atomic-file.js';
 
 export interface ImageLayer {
@@ -62,7 +62,12 @@ export class ImageStore {
   }
 
   async init(): Promise<void> {
-    await mkdir(join(this.file, '..'), { recursive: true });
+    const dir = dirname(this.file);
+    await mkdir(dir, { recursive: true });
+    // A crash mid-write leaves writeFileAtomic's temp file behind; the real file is intact.
+    for (const name of await readdir(dir)) {
+      if (name.startsWith(`.tmp-${basename(this.file)}-`)) await rm(join(dir, name), { force: true });
+    }
     let raw: string;
     try {
       raw = await readFile(this.file, 'utf8');

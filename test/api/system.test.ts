@@ -78,7 +78,9 @@ describe('ping and version negotiation', () => {
     );
     const fresh = await eng.request('GET', '/v1.51/info');
     expect(fresh.status).toBe(400);
-    expect(fresh.json().message).toBe('client version 1.51 is too new. Maximum supported API version is 1.50');
+    expect(fresh.json().message).toBe(
+      'client version 1.51 is too new. Maximum supported API version is 1.50',
+    );
     // The CLI pinned to an old version shows the same message.
     const cli = await eng.docker(['version'], { env: { DOCKER_API_VERSION: '1.23' } });
     expect(cli.code).not.toBe(0);
@@ -106,7 +108,16 @@ describe('the engine process and its socket', () => {
       // A second engine (own data root) on the socket a live engine holds must refuse to start.
       const second = spawnTracked(
         process.execPath,
-        [BERTH_BIN, 'engine', '--socket', eng.socket, '--data-root', join(dir, 'b'), '--config', join(dir, 'none.json')],
+        [
+          BERTH_BIN,
+          'engine',
+          '--socket',
+          eng.socket,
+          '--data-root',
+          join(dir, 'b'),
+          '--config',
+          join(dir, 'none.json'),
+        ],
         { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
       );
       let out = '';
@@ -122,7 +133,16 @@ describe('the engine process and its socket', () => {
       const sock = join(dir, 'own.sock');
       const own = spawnTracked(
         process.execPath,
-        [BERTH_BIN, 'engine', '--socket', sock, '--data-root', join(dir, 'c'), '--config', join(dir, 'none.json')],
+        [
+          BERTH_BIN,
+          'engine',
+          '--socket',
+          sock,
+          '--data-root',
+          join(dir, 'c'),
+          '--config',
+          join(dir, 'none.json'),
+        ],
         { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'ignore'] },
       );
       await waitFor(() => existsSync(sock), 20_000, 'socket');
@@ -155,12 +175,20 @@ describe('GET /events', () => {
   const imageEvents = (lines: Array<Record<string, unknown>>) =>
     lines.map((e) => {
       const actor = e.Actor as { ID: string; Attributes: Record<string, string> };
-      return { Type: e.Type as string, Action: e.Action as string, ID: actor.ID, name: actor.Attributes.name };
+      return {
+        Type: e.Type as string,
+        Action: e.Action as string,
+        ID: actor.ID,
+        name: actor.Attributes.name,
+      };
     });
 
   it('streams pull, tag, untag, push and delete as they happen; since/until replay them', async () => {
     const before = (Date.now() / 1000).toFixed(3);
-    const live = streamJson(eng, '/events?filters=' + encodeURIComponent(JSON.stringify({ type: ['image'] })));
+    const live = streamJson(
+      eng,
+      '/events?filters=' + encodeURIComponent(JSON.stringify({ type: ['image'] })),
+    );
     await live.ready;
     const ref = `${reg.host}/busybox:latest`;
     await dockerOk(eng, ['pull', ref]);
@@ -202,10 +230,17 @@ describe('GET /events', () => {
     // filters: event and image.
     const onlyTags = streamJson(
       eng,
-      `/events?since=${before}&until=${after}&filters=` + encodeURIComponent(JSON.stringify({ event: ['tag', 'untag'] })),
+      `/events?since=${before}&until=${after}&filters=` +
+        encodeURIComponent(JSON.stringify({ event: ['tag', 'untag'] })),
     );
     await onlyTags.ended;
-    expect(imageEvents(onlyTags.lines).map((e) => e.Action)).toEqual(['tag', 'untag', 'untag', 'untag', 'untag']);
+    expect(imageEvents(onlyTags.lines).map((e) => e.Action)).toEqual([
+      'tag',
+      'untag',
+      'untag',
+      'untag',
+      'untag',
+    ]);
     const byImage = streamJson(
       eng,
       `/events?since=${before}&until=${after}&filters=` +
@@ -214,9 +249,18 @@ describe('GET /events', () => {
     await byImage.ended;
     // The image filter matches the ID too (dockerd), so every event of this image shows.
     expect(imageEvents(byImage.lines).map((e) => e.Action)).toEqual(['tag', 'push', 'untag']);
+    // A repository name matches its tags and digests but not other repositories (no prefix match).
+    const byRepo = streamJson(
+      eng,
+      `/events?since=${before}&until=${after}&filters=` +
+        encodeURIComponent(JSON.stringify({ image: [`${reg.host}/copy`, `${reg.host}/cop`] })),
+    );
+    await byRepo.ended;
+    expect(imageEvents(byRepo.lines).map((e) => e.Action)).toEqual(['tag', 'push', 'untag', 'untag']);
     const byType = streamJson(
       eng,
-      `/events?since=${before}&until=${after}&filters=` + encodeURIComponent(JSON.stringify({ type: ['container'] })),
+      `/events?since=${before}&until=${after}&filters=` +
+        encodeURIComponent(JSON.stringify({ type: ['container'] })),
     );
     await byType.ended;
     expect(byType.lines).toEqual([]);
@@ -254,7 +298,10 @@ describe('GET /events', () => {
       '--format',
       '{{json .}}',
     ]);
-    const del = cliFiltered.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const del = cliFiltered.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(del).toHaveLength(1);
     expect(del[0]).toMatchObject({ Type: 'image', Action: 'delete', id, status: 'delete' });
   });

@@ -60,8 +60,11 @@ function diffSize(dir: string): number {
 }
 
 const layerSize = (chainId: string) =>
-  (JSON.parse(readFileSync(join(eng.dataRoot, 'layers', chainId.slice(7), 'layer.json'), 'utf8')) as { size: number })
-    .size;
+  (
+    JSON.parse(readFileSync(join(eng.dataRoot, 'layers', chainId.slice(7), 'layer.json'), 'utf8')) as {
+      size: number;
+    }
+  ).size;
 const imageSize = (img: FixtureImage) => fixtureChain(img).reduce((n, c) => n + layerSize(c), 0);
 const short = (id: string) => id.slice(7, 19);
 
@@ -89,7 +92,10 @@ describe('image ls', () => {
 
   it('filters by since, before, reference, label and dangling', async () => {
     await pull('busybox', 'three-layer', 'zstd', 'plain');
-    expect(await lsNames(eng, ['-f', `since=${r('three-layer')}`])).toEqual([`${r('plain')}:latest`, `${r('zstd')}:latest`]);
+    expect(await lsNames(eng, ['-f', `since=${r('three-layer')}`])).toEqual([
+      `${r('plain')}:latest`,
+      `${r('zstd')}:latest`,
+    ]);
     expect(await lsNames(eng, ['-f', `before=${r('zstd')}`])).toEqual([
       `${r('busybox')}:latest`,
       `${r('three-layer')}:latest`,
@@ -139,7 +145,14 @@ describe('tag, inspect, history', () => {
 
   it('shows history newest first with layer sizes', async () => {
     await pull('three-layer');
-    const out = await dockerOk(eng, ['history', '--no-trunc', '--human=false', '--format', '{{json .}}', r('three-layer')]);
+    const out = await dockerOk(eng, [
+      'history',
+      '--no-trunc',
+      '--human=false',
+      '--format',
+      '{{json .}}',
+      r('three-layer'),
+    ]);
     const rows = out.stdout
       .trim()
       .split('\n')
@@ -173,7 +186,8 @@ describe('image rm', () => {
     ];
     for (const way of ways) {
       await pull('busybox');
-      const arg = way === 'LS-Q' ? (await dockerOk(eng, ['image', 'ls', '-q', r('busybox')])).stdout.trim() : way;
+      const arg =
+        way === 'LS-Q' ? (await dockerOk(eng, ['image', 'ls', '-q', r('busybox')])).stdout.trim() : way;
       const out = await dockerOk(eng, ['image', 'rm', arg]);
       expect(out.stdout.trim().split('\n'), way).toEqual(deletedLines(fx.busybox, r('busybox')));
       expect(await lsNames(eng, ['-a'])).toEqual([]);
@@ -253,15 +267,32 @@ describe('prune and disk usage', () => {
   it('prune -a with until= and label= filters, through the CLI', async () => {
     await pull('busybox', 'three-layer', 'zstd', 'plain');
     const plainSize = imageSize(fx.plain);
-    const byLabel = await dockerOk(eng, ['image', 'prune', '-a', '-f', '--filter', 'label=org.berth.test.fixture=zstd']);
+    const byLabel = await dockerOk(eng, [
+      'image',
+      'prune',
+      '-a',
+      '-f',
+      '--filter',
+      'label=org.berth.test.fixture=zstd',
+    ]);
     expect(byLabel.stdout).toContain(`deleted: ${fx.zstd.configDigest}`);
     expect(byLabel.stdout).toMatch(/Total reclaimed space: [\d.]+[kM]?B/);
     expect(await lsNames(eng)).not.toContain(`${r('zstd')}:latest`);
-    const byDate = await dockerOk(eng, ['image', 'prune', '-a', '-f', '--filter', 'until=2024-01-03T00:00:00Z']);
+    const byDate = await dockerOk(eng, [
+      'image',
+      'prune',
+      '-a',
+      '-f',
+      '--filter',
+      'until=2024-01-03T00:00:00Z',
+    ]);
     expect(byDate.stdout).toContain(`untagged: ${r('busybox')}:latest`);
     expect(byDate.stdout).toContain(`deleted: ${fx.threeLayer.configDigest}`);
     expect(await lsNames(eng)).toEqual([`${r('plain')}:latest`]);
-    const all = await eng.request('POST', '/images/prune?filters=' + encodeURIComponent('{"dangling":["false"]}'));
+    const all = await eng.request(
+      'POST',
+      '/images/prune?filters=' + encodeURIComponent('{"dangling":["false"]}'),
+    );
     expect(all.json().SpaceReclaimed).toBe(plainSize);
     expect(await lsNames(eng, ['-a'])).toEqual([]);
   });
@@ -277,8 +308,15 @@ describe('prune and disk usage', () => {
       df.Images.map((i: { Id: string }) => [i.Id, i]),
     );
     const base = layerSize(fixtureChain(fx.busybox)[0]!);
-    expect(byId.get(fx.busybox.configDigest)).toMatchObject({ Size: imageSize(fx.busybox), SharedSize: base, Containers: 0 });
-    expect(byId.get(fx.moving.v2.configDigest)).toMatchObject({ Size: imageSize(fx.moving.v2), SharedSize: base });
+    expect(byId.get(fx.busybox.configDigest)).toMatchObject({
+      Size: imageSize(fx.busybox),
+      SharedSize: base,
+      Containers: 0,
+    });
+    expect(byId.get(fx.moving.v2.configDigest)).toMatchObject({
+      Size: imageSize(fx.moving.v2),
+      SharedSize: base,
+    });
     expect(byId.get(fx.zstd.configDigest)).toMatchObject({ Size: imageSize(fx.zstd), SharedSize: 0 });
 
     const cli = await dockerOk(eng, ['system', 'df', '--format', '{{json .}}']);
@@ -290,7 +328,8 @@ describe('prune and disk usage', () => {
     expect(images).toMatchObject({ TotalCount: '3', Active: '0' });
     const verbose = await dockerOk(eng, ['system', 'df', '-v']);
     expect(verbose.stdout).toContain('Images space usage:');
-    for (const img of [fx.busybox, fx.moving.v2, fx.zstd]) expect(verbose.stdout).toContain(short(img.configDigest));
+    for (const img of [fx.busybox, fx.moving.v2, fx.zstd])
+      expect(verbose.stdout).toContain(short(img.configDigest));
   });
 });
 
@@ -322,7 +361,9 @@ describe('push and login', () => {
     await pull('busybox');
     const target = `${basic.host}/pushed:v1`;
     await dockerOk(eng, ['tag', r('busybox'), target]);
-    const bad = await eng.docker(['login', '-u', basic.username!, '--password-stdin', basic.host], { input: 'nope\n' });
+    const bad = await eng.docker(['login', '-u', basic.username!, '--password-stdin', basic.host], {
+      input: 'nope\n',
+    });
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain('401 Unauthorized');
     const ok = await eng.docker(['login', '-u', basic.username!, '--password-stdin', basic.host], {
@@ -335,7 +376,10 @@ describe('push and login', () => {
     expect(out.stdout).toContain(`v1: digest: ${fx.busybox.manifestDigest}`);
     const head = await httpRequest(`${basic.url}/v2/pushed/manifests/v1`, {
       method: 'HEAD',
-      headers: { authorization: basicAuth(basic.username!, basic.password!), accept: fx.busybox.manifestMediaType },
+      headers: {
+        authorization: basicAuth(basic.username!, basic.password!),
+        accept: fx.busybox.manifestMediaType,
+      },
     });
     expect(head.status).toBe(200);
   });

@@ -82,7 +82,13 @@ describe('pull', () => {
       `${ref}:latest`,
       '',
     ]);
-    const inspect = await dockerOk(eng, ['image', 'inspect', '--format', '{{.Id}} {{json .RepoDigests}}', ref]);
+    const inspect = await dockerOk(eng, [
+      'image',
+      'inspect',
+      '--format',
+      '{{.Id}} {{json .RepoDigests}}',
+      ref,
+    ]);
     expect(inspect.stdout.trim()).toBe(
       `${fx.busybox.configDigest} ${JSON.stringify([`${ref}@${fx.busybox.manifestDigest}`])}`,
     );
@@ -96,7 +102,12 @@ describe('pull', () => {
     expect(wh.isCharacterDevice()).toBe(true);
     expect(wh.rdev).toBe(0);
     expect(existsSync(join(l2!, 'data/.wh.a'))).toBe(false);
-    const opq = execFileSync('getfattr', ['--only-values', '-n', 'trusted.overlay.opaque', join(l3!, 'etc/dir')]);
+    const opq = execFileSync('getfattr', [
+      '--only-values',
+      '-n',
+      'trusted.overlay.opaque',
+      join(l3!, 'etc/dir'),
+    ]);
     expect(opq.toString()).toBe('y');
     expect(readdirSync(join(l3!, 'etc/dir'))).toEqual(['y']);
 
@@ -121,7 +132,13 @@ describe('pull', () => {
     const ref = `${reg.host}/multi`;
     const [amd64, arm64] = fx.multi.images;
     await dockerOk(eng, ['pull', '--platform', 'linux/arm64', ref]);
-    const arm = await dockerOk(eng, ['image', 'inspect', '--format', '{{.Id}} {{.Architecture}} {{.Variant}}', ref]);
+    const arm = await dockerOk(eng, [
+      'image',
+      'inspect',
+      '--format',
+      '{{.Id}} {{.Architecture}} {{.Variant}}',
+      ref,
+    ]);
     expect(arm.stdout.trim()).toBe(`${arm64!.configDigest} arm64 v8`);
     const armLayer = layerDiffDir(eng.dataRoot, fixtureChain(arm64!)[0]!);
     expect(readFileSync(join(armLayer, 'platform'), 'utf8')).toBe('linux/arm64/v8\n');
@@ -176,7 +193,13 @@ describe('pull', () => {
       Repository: `${reg.host}/moving`,
       Tag: '<none>',
     });
-    const inspectOld = await dockerOk(eng, ['image', 'inspect', '--format', '{{json .RepoTags}}', fx.moving.v1.configDigest]);
+    const inspectOld = await dockerOk(eng, [
+      'image',
+      'inspect',
+      '--format',
+      '{{json .RepoTags}}',
+      fx.moving.v1.configDigest,
+    ]);
     expect(JSON.parse(inspectOld.stdout)).toEqual([]);
     const current = await dockerOk(eng, ['image', 'inspect', '--format', '{{.Id}}', ref]);
     expect(current.stdout.trim()).toBe(fx.moving.v2.configDigest);
@@ -193,7 +216,11 @@ describe('pull', () => {
   });
 
   it('runs concurrent pulls of the same image once', async () => {
-    const layers = [await busyboxLayer(), { entries: [{ name: 'one', content: '1\n' }] }, { entries: [{ name: 'two', content: '2\n' }] }];
+    const layers = [
+      await busyboxLayer(),
+      { entries: [{ name: 'one', content: '1\n' }] },
+      { entries: [{ name: 'two', content: '2\n' }] },
+    ];
     const img = await pushImage(reg, 'concurrent', 'latest', layers);
     const ref = `${reg.host}/concurrent:latest`;
     const results = await Promise.all([1, 2, 3].map(() => eng.docker(['pull', ref])));

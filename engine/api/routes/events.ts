@@ -46,7 +46,9 @@ function eventMatcher(filters: Map<string, string[]>): (e: EngineEvent) => boole
         ) as string[];
         const ok = wanted.some((w) =>
           names.some(
-            (n) => n === w || n.startsWith(w) || n.replace(/:latest$/, '') === w || n.split('@')[0] === w,
+            // Exact matches only (dockerd): the ID, the name, or the name without its tag/digest.
+            (n) =>
+              n === w || (!n.startsWith('sha256:') && n.split('@')[0]!.replace(/:[\w][\w.-]*$/, '') === w),
           ),
         );
         if (!ok) return false;
