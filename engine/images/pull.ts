@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type { Engine } from '../engine.js';
 import type { AuthConfig } from '../registry/credentials.js';
 import type { ResolvedImage } from '../registry/client.js';
+import { BlobVerificationError } from '../registry/blob-stream.js';
 import type { Descriptor } from '../registry/manifest.js';
 import { compressionFromMediaType, decompress } from '../store/compression.js';
 import { unpackLayer } from '../store/unpack.js';
@@ -12,7 +13,7 @@ import { familiarName, familiarString, fullString, parseReference, type Referenc
 import type { ImageConfigFile } from './inspect.js';
 import type { Lease } from './leases.js';
 import { shortId, type ProgressWriter } from './progress.js';
-import { runLimited } from './limit.js';
+import { deferred, runLimited } from './limit.js';
 
 export interface PullOptions {
   platform?: string;
@@ -89,8 +90,18 @@ export async function pullImage(
 
     const controller = new AbortController();
     const signal = opts.signal ? AbortSignal.any([opts.signal, controller.signal]) : controller.signal;
+    // Layers download and unpack in parallel, but "Pull complete" is reported bottom to top, as dockerd does.
+    const finished = missing.map(() => deferred());
+    const reporter = (async () => {
+      for (const [k, { desc }] of missing.entries()) {
+        await finished[k]!.promise;
+        progress.progress('Extracting', shortId(desc.digest), desc.size, desc.size);
+        progress.status('Pull complete', shortId(desc.digest));
+      }
+    })();
+    reporter.catch(() => undefined);
     try {
-      await runLimited(missing, limit, async ({ index, desc }) => {
+      await runLimited([...missing.entries()], limit, async ([k, { index, desc }]) => {
         await pullLayer(
           engine,
           resolved,
@@ -105,9 +116,12 @@ export async function pullImage(
             signal,
           },
         );
+        finished[k]!.resolve();
       });
+      await reporter;
     } catch (err) {
       controller.abort(err);
+      for (const f of finished) f.reject(err);
       throw err;
     }
 
@@ -247,12 +261,16 @@ async function pullLayer(
         throw err;
       }
     });
+  } catch (err) {
+    // dockerd's wording for a layer whose bytes do not match its digest.
+    if (err instanceof BlobVerificationError) {
+      throw new SystemError(`filesystem layer verification failed for digest ${desc.digest}`);
+    }
+    throw err;
   } finally {
     // Another pull created this layer meanwhile: our download was not needed, close it.
     if (!filled) source.destroy();
   }
-  progress.progress('Extracting', id, desc.size, desc.size);
-  progress.status('Pull complete', id);
 }
 
 function imageRecord(r: ResolvedImage, config: ImageConfigFile, layers: ImageLayer[]): ImageRecord {
