@@ -34,7 +34,7 @@ export function processTable(): Map<number, number> {
 /** `pid` and all its descendants. */
 export function processTree(pid: number, table = processTable()): number[] {
   const tree = new Set([pid]);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const [p, pp] of table) {
       if (!tree.has(p) && tree.has(pp)) {
@@ -60,7 +60,8 @@ export function killUnder(dir: string): void {
       } catch {
         // not readable
       }
-      if (cmdline.includes(dir) || root.startsWith(dir)) for (const p of processTree(pid, table)) doomed.add(p);
+      if (cmdline.includes(dir) || root.startsWith(dir))
+        for (const p of processTree(pid, table)) doomed.add(p);
     } catch {
       // vanished
     }

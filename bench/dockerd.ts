@@ -5,7 +5,15 @@
  * alone. It supervises its own containerd under the exec root (there is no system containerd
  * socket on this host; if there were, we would refuse to start rather than share it).
  */
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { httpRequest } from '../test/support/http.js';

@@ -94,14 +94,21 @@ export async function saveArchive(images: SmallImage[], repo = MANY_REPO): Promi
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
       digest: manifestDigest,
       size: manifest.length,
-      annotations: { 'io.containerd.image.name': `docker.io/${name}`, 'org.opencontainers.image.ref.name': img.tag },
+      annotations: {
+        'io.containerd.image.name': `docker.io/${name}`,
+        'org.opencontainers.image.ref.name': img.tag,
+      },
     });
   }
   entries.push(
     { name: 'oci-layout', content: JSON.stringify({ imageLayoutVersion: '1.0.0' }) },
     {
       name: 'index.json',
-      content: JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: index }),
+      content: JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: index,
+      }),
     },
     { name: 'manifest.json', content: JSON.stringify(legacy) },
   );
@@ -109,15 +116,26 @@ export async function saveArchive(images: SmallImage[], repo = MANY_REPO): Promi
 }
 
 /** Pushes the small images to `reg` as `MANY_REPO:TAG` (gzip layers), a few at a time. */
-export async function pushSmallImages(reg: TestRegistry, images: SmallImage[], repo = MANY_REPO): Promise<void> {
+export async function pushSmallImages(
+  reg: TestRegistry,
+  images: SmallImage[],
+  repo = MANY_REPO,
+): Promise<void> {
   await inParallel(images, 8, async (img) => {
     const config = JSON.parse(img.config.toString());
-    await pushImage(reg, repo, img.tag, [await layerFromTar(img.layer, 'gzip')], { format: 'docker', config });
+    await pushImage(reg, repo, img.tag, [await layerFromTar(img.layer, 'gzip')], {
+      format: 'docker',
+      config,
+    });
   });
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight. */
-export async function inParallel<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+export async function inParallel<T>(
+  items: T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) await fn(items[next++]);

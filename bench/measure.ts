@@ -71,7 +71,7 @@ export function diskUsage(dir: string): number {
     seen.add(key);
     total += st.blocks * 512;
     if (st.isDirectory()) {
-      let names: string[] = [];
+      let names: string[];
       try {
         names = readdirSync(p);
       } catch {

@@ -64,8 +64,7 @@ export function renderTable(r: Results): string {
     m.pass == null ? 'n/a' : m.pass ? 'PASS' : 'FAIL',
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const line = (cells: string[]) =>
-    cells.map((c, i) => pad(c, widths[i], i > 0 && i < 4)).join('  ');
+  const line = (cells: string[]) => cells.map((c, i) => pad(c, widths[i], i > 0 && i < 4)).join('  ');
   const out = [
     `Berth ${r.versions.berth} vs ${r.reference.ran ? `dockerd ${r.versions.dockerd}` : 'NO REFERENCE'} ` +
       `— ${r.host.cpus} CPUs, kernel ${r.host.kernel}, node ${r.host.node}, docker CLI ${r.versions.dockerCli}`,

@@ -358,7 +358,10 @@ async function main(): Promise<void> {
     ],
   });
 
-  const cliVersion = execFileSync(DOCKER_BIN, ['--version']).toString().trim().replace(/^Docker version /, '');
+  const cliVersion = execFileSync(DOCKER_BIN, ['--version'])
+    .toString()
+    .trim()
+    .replace(/^Docker version /, '');
   const results: Results = {
     startedAt: new Date(t0).toISOString(),
     durationS: (Date.now() - t0) / 1000,

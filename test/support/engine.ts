@@ -24,6 +24,8 @@ import { spawnTracked, stopProcess, waitExit } from './processes.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const BERTH_BIN = join(REPO_ROOT, 'bin/berth.js');
+/** The `berth` command as users run it (a shell launcher that sets the engine's memory settings). */
+export const BERTH_LAUNCHER = join(REPO_ROOT, 'bin/berth');
 export const ENGINE_MAIN = join(REPO_ROOT, 'dist/engine/cli/main.js');
 export const DOCKER_BIN = '/usr/local/bin/docker';
 const FROM_SOURCE = join(REPO_ROOT, 'test/support/berth-from-source.ts');
@@ -89,7 +91,7 @@ function engineCommand(opts: EngineOptions): string[] {
     opts.mode ?? (envMode === 'dist' || envMode === 'source' ? envMode : engineBuilt() ? 'dist' : 'source');
   if (mode === 'dist') {
     if (!engineBuilt()) throw new Error(`${ENGINE_MAIN} not found: run \`npm run build\` first`);
-    return [process.execPath, BERTH_BIN];
+    return [BERTH_LAUNCHER];
   }
   return [process.execPath, '--import', 'tsx', FROM_SOURCE];
 }
