@@ -10,6 +10,14 @@ import { ImageStore } from './store/image-store.js';
 import { ImageService } from './images/service.js';
 import { RegistryClient } from './registry/client.js';
 import { ENGINE_VERSION } from './api/version.js';
+import { VolumeService } from './volumes/service.js';
+import { ContainerStore } from './containers/store.js';
+import { ContainerService } from './containers/service.js';
+import { ExecService } from './containers/exec.js';
+import { hostOrNoneNetwork, specAdapter, unavailableRuntime, volumeAdapter } from './containers/adapters.js';
+import type { NetworkPort, RuntimePort } from './containers/ports.js';
+import { OciRuntime } from './runtime/oci-runtime.js';
+import { detectRuntime } from './runtime/detect.js';
 
 /** The engine's services, wired together. No HTTP here: see api/. */
 export class Engine {
@@ -19,6 +27,13 @@ export class Engine {
   readonly imageStore: ImageStore;
   readonly images: ImageService;
   readonly registry: RegistryClient;
+  readonly volumes: VolumeService;
+  readonly containerStore: ContainerStore;
+  /** Set by open(): crun/runc under conmon, or a stand-in that explains what is missing. */
+  runtime!: RuntimePort;
+  containers!: ContainerService;
+  execs!: ExecService;
+  network: NetworkPort = hostOrNoneNetwork();
   id = '';
 
   constructor(
@@ -40,6 +55,8 @@ export class Engine {
       certsDir: config.certsDir,
       userAgent: `berth/${ENGINE_VERSION}`,
     });
+    this.volumes = new VolumeService({ dataRoot, events: this.events });
+    this.containerStore = new ContainerStore(dataRoot);
   }
 
   /** Opens the stores and sweeps whatever an earlier crash left unreferenced. */
@@ -49,7 +66,42 @@ export class Engine {
     await this.content.init();
     await this.layers.init();
     await this.imageStore.init();
+    await this.volumes.init();
+    await this.containerStore.init();
+    try {
+      const found = await detectRuntime();
+      this.runtime = new OciRuntime({
+        ...found,
+        stateRoot: join(this.dataRoot, 'rt'),
+        cgroupManager: 'cgroupfs',
+      });
+    } catch (err) {
+      this.runtime = unavailableRuntime(err as Error);
+    }
+    const spec = specAdapter();
+    this.containers = new ContainerService({
+      store: this.containerStore,
+      images: this.images,
+      content: this.content,
+      layers: this.layers,
+      events: this.events,
+      runtime: this.runtime,
+      network: this.network,
+      volumes: volumeAdapter(this.volumes),
+      spec,
+      dataRoot: this.dataRoot,
+    });
+    this.execs = new ExecService(this.containers, spec);
+    this.images.deps.usage = (id) => this.containers.imageUsage(id);
+    this.images.deps.layersInUse = () => this.containers.layersInUse();
+    this.volumes.usage = (name) =>
+      this.containerStore
+        .all()
+        .filter((c) => c.mounts.some((m) => m.Name === name))
+        .map((c) => c.id);
+    // Only now that containers are known can unreferenced layers be swept safely.
     await this.images.gc();
+    await this.containers.init();
   }
 }
 

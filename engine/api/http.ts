@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { InvalidArgumentError, statusOf } from '../errors.js';
 
 export interface RequestContext {
@@ -9,6 +10,8 @@ export interface RequestContext {
   query: URLSearchParams;
   /** The API version of this request: the path prefix, or the highest we serve when unversioned. */
   version: string;
+  /** Set when the client asked to upgrade the connection (attach, exec start). */
+  upgrade?: { socket: Duplex; head: Buffer };
 }
 
 export type Handler = (ctx: RequestContext) => Promise<void> | void;

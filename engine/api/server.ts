@@ -1,4 +1,6 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, ServerResponse, type IncomingMessage, type Server } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { InvalidArgumentError, NotFoundError } from '../errors.js';
 import { compareVersions, sendError, sendJSON, type RequestContext } from './http.js';
 import type { Router } from './router.js';
@@ -32,7 +34,11 @@ export function negotiate(pathname: string): { version: string; path: string } {
 
 /** The Docker Engine API HTTP server: version negotiation, routing and JSON errors. */
 export function createApiServer(opts: ApiServerOptions): Server {
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const handle = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    upgrade?: { socket: Duplex; head: Buffer },
+  ): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     try {
       const { version, path } = negotiate(url.pathname);
@@ -44,7 +50,14 @@ export function createApiServer(opts: ApiServerOptions): Server {
         else throw new NotFoundError('page not found');
         return;
       }
-      const ctx: RequestContext = { req, res, params: found.params, query: url.searchParams, version };
+      const ctx: RequestContext = {
+        req,
+        res,
+        params: found.params,
+        query: url.searchParams,
+        version,
+        upgrade,
+      };
       await found.handler(ctx);
     } catch (err) {
       opts.onError?.(err, req);
@@ -52,6 +65,16 @@ export function createApiServer(opts: ApiServerOptions): Server {
     }
   };
   const server = createServer({ keepAliveTimeout: 30_000 }, (req, res) => void handle(req, res));
+  // Attach and exec ask to upgrade the connection; handlers that do not hijack it answer normally on it.
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const res = new ServerResponse(req);
+    res.assignSocket(socket as Socket);
+    res.on('finish', () => {
+      res.detachSocket(socket as Socket);
+      socket.end();
+    });
+    void handle(req, res, { socket, head });
+  });
   // Streams (events, logs, pulls) can stay open for a long time.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;

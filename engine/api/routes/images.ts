@@ -113,7 +113,7 @@ export function imageRoutes(router: Router, engine: Engine): void {
     sendJSON(ctx.res, 200, await pruneImages(images, filters));
   });
 
-  router.get('/system/df', (ctx) => {
+  router.get('/system/df', async (ctx) => {
     const types = ctx.query.getAll('type');
     const want = (t: string) => types.length === 0 || types.includes(t);
     const all = images.store.all();
@@ -135,7 +135,7 @@ export function imageRoutes(router: Router, engine: Engine): void {
         });
     }
     if (want('container')) body.Containers = [];
-    if (want('volume')) body.Volumes = [];
+    if (want('volume')) body.Volumes = await engine.volumes.dfVolumes();
     if (want('build-cache')) body.BuildCache = [];
     sendJSON(ctx.res, 200, body);
   });

@@ -5,6 +5,9 @@ import { eventRoutes } from './events.js';
 import { imageRoutes } from './images.js';
 import { distributionRoutes } from './distribution.js';
 import { archiveRoutes } from './archive.js';
+import { volumeRoutes } from './volumes.js';
+import { containerRoutes } from './containers.js';
+import { stdioRoutes } from './stdio.js';
 
 export function buildRouter(engine: Engine): Router {
   const router = new Router();
@@ -13,5 +16,8 @@ export function buildRouter(engine: Engine): Router {
   imageRoutes(router, engine);
   distributionRoutes(router, engine);
   archiveRoutes(router, engine);
+  volumeRoutes(router, engine.volumes);
+  containerRoutes(router, engine);
+  stdioRoutes(router, engine);
   return router;
 }

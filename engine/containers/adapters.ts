@@ -1,0 +1,165 @@
+/** Adapts the runtime-spec and volume modules to the ports the container service uses. */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  allCapabilities,
+  buildSpec,
+  processCapabilities,
+  findInitBinary,
+  processEnv,
+  resolveUser,
+  type SpecHostConfig,
+  type UserMount,
+  type Propagation,
+} from '../runtime/spec/index.js';
+import type { VolumeService } from '../volumes/service.js';
+import type { NetworkPort, RuntimePort, SpecPort, VolumePort } from './ports.js';
+import { NotFoundError } from '../errors.js';
+import type { ContainerRecord, MountPoint } from './store.js';
+
+function userMounts(mounts: MountPoint[]): UserMount[] {
+  return mounts.map((m) => {
+    const um: UserMount = {
+      type: m.Type === 'volume' ? 'bind' : m.Type,
+      target: m.Destination,
+      readOnly: !m.RW,
+    };
+    if (m.Type !== 'tmpfs') um.source = m.Source;
+    if (m.Type === 'bind' && m.Propagation) um.propagation = m.Propagation as Propagation;
+    if (m.Type === 'tmpfs' && m.tmpfsOptions) {
+      const opts: { SizeBytes?: number; Mode?: number } = {};
+      for (const kv of m.tmpfsOptions.split(',')) {
+        const [k, v] = kv.split('=');
+        if (k === 'size') opts.SizeBytes = Number(v);
+        if (k === 'mode') opts.Mode = Number(v);
+      }
+      um.tmpfsOptions = opts;
+    }
+    return um;
+  });
+}
+
+function networkMode(rec: ContainerRecord, netns: string | undefined) {
+  if (rec.network.mode === 'host') return 'host' as const;
+  if (netns && netns !== 'host') return { path: netns };
+  return 'none' as const;
+}
+
+export function specAdapter(): SpecPort {
+  const initPath = findInitBinary();
+  return {
+    async build({ bundle, rec, rootfs, imageConfig, network, files, mounts }) {
+      const cfg = rec.config;
+      const ic = (imageConfig.config ?? {}) as Record<string, unknown>;
+      const user = await resolveUser(
+        rootfs,
+        cfg.User as string | undefined,
+        ic.User as string | undefined,
+        (rec.hostConfig.GroupAdd as string[] | undefined) ?? [],
+      );
+      const hostname = String(cfg.Hostname || rec.id.slice(0, 12));
+      const spec = await buildSpec({
+        id: rec.id,
+        rootfs,
+        args: [rec.path, ...rec.args],
+        env: processEnv({ env: cfg.Env as string[], hostname, tty: Boolean(cfg.Tty), home: user.home }),
+        workingDir: (cfg.WorkingDir as string) || '/',
+        user,
+        tty: Boolean(cfg.Tty),
+        hostname,
+        domainname: cfg.Domainname as string | undefined,
+        hostConfig: rec.hostConfig as SpecHostConfig,
+        network: networkMode(rec, network.netns),
+        mounts: userMounts(mounts),
+        hostnamePath: files.hostname,
+        hostsPath: files.hosts,
+        resolvConfPath: files.resolv,
+        initPath,
+      });
+      await mkdir(bundle, { recursive: true });
+      await writeFile(join(bundle, 'config.json'), JSON.stringify(spec));
+      return spec as unknown as Record<string, unknown>;
+    },
+    async execProcess(rec, opts) {
+      const cfg = rec.config;
+      const user = await resolveUser(opts.rootfs, opts.user || (cfg.User as string | undefined), undefined);
+      const hostname = String(cfg.Hostname || rec.id.slice(0, 12));
+      const env = processEnv({
+        env: [...((cfg.Env as string[]) ?? []), ...opts.env],
+        hostname,
+        tty: opts.tty,
+        home: user.home,
+      });
+      // The exec inherits the container's confinement (capabilities, rlimits, no_new_privs) from its spec.
+      const spec = JSON.parse(await readFile(join(opts.bundle, 'config.json'), 'utf8').catch(() => '{}')) as {
+        process?: Record<string, unknown>;
+      };
+      const base = spec.process ?? {};
+      const process: Record<string, unknown> = {
+        ...base,
+        args: opts.cmd,
+        env,
+        cwd: opts.workingDir || (cfg.WorkingDir as string) || '/',
+        terminal: opts.tty,
+        user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },
+      };
+      if (opts.privileged) process.capabilities = processCapabilities(allCapabilities(), user.uid);
+      return process;
+    },
+  };
+}
+
+export function volumeAdapter(volumes: VolumeService): VolumePort {
+  return {
+    async ensure(name, opts) {
+      const v = await volumes.create(opts.anonymous ? {} : { name });
+      return { name: v.Name, path: v.Mountpoint };
+    },
+    async seed(name, fromDir) {
+      await volumes.seedFromImage(name, fromDir);
+    },
+    async mount(name, containerId) {
+      await volumes.mount(name, { container: containerId });
+    },
+    async unmount(name, containerId) {
+      await volumes.unmount(name, { container: containerId });
+    },
+    async remove(name) {
+      await volumes.remove(name, {});
+    },
+  };
+}
+
+/** Networking before a network manager is plugged in: `host`, or an empty namespace. */
+export function hostOrNoneNetwork(): NetworkPort {
+  return {
+    check(mode) {
+      if (!['default', 'bridge', 'host', 'none'].includes(mode))
+        throw new NotFoundError(`network ${mode} not found`);
+    },
+    async setup(rec) {
+      return { netns: rec.network.mode === 'host' ? 'host' : undefined, ports: {} };
+    },
+    async release() {},
+  };
+}
+
+/** The runtime when crun/runc/conmon are missing: every container operation explains what to install. */
+export function unavailableRuntime(err: Error): RuntimePort {
+  const fail = async (): Promise<never> => {
+    throw err;
+  };
+  return {
+    create: fail,
+    start: fail,
+    kill: fail,
+    pause: fail,
+    resume: fail,
+    state: async () => undefined,
+    delete: async () => undefined,
+    waitExit: fail,
+    attach: fail,
+    resize: fail,
+    exec: fail,
+  };
+}

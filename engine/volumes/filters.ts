@@ -1,0 +1,44 @@
+import { InvalidArgumentError } from '../errors.js';
+
+/** `key`, `key=value` label filters against a label map (docker's MatchKVList). */
+export function labelsMatch(labels: Record<string, string>, wanted: readonly string[]): boolean {
+  return wanted.every((w) => {
+    const eq = w.indexOf('=');
+    if (eq < 0) return w in labels;
+    const key = w.slice(0, eq);
+    return key in labels && labels[key] === w.slice(eq + 1);
+  });
+}
+
+/** docker's `label!=` semantics: none of the given labels (or key=value pairs) may match. */
+export function labelsExclude(labels: Record<string, string>, unwanted: readonly string[]): boolean {
+  return unwanted.every((w) => !labelsMatch(labels, [w]));
+}
+
+/** A name filter matches like dockerd's `Args.Match`: as a regular expression, or as a substring. */
+export function nameMatches(name: string, patterns: readonly string[]): boolean {
+  return patterns.some((p) => {
+    if (name.includes(p)) return true;
+    try {
+      return new RegExp(p).test(name);
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** A single boolean filter value (`dangling`, `all`): true/1 or false/0, else dockerd's error. */
+export function boolFilter(key: string, values: readonly string[]): boolean | undefined {
+  if (values.length === 0) return undefined;
+  let result: boolean | undefined;
+  for (const v of values) {
+    const lower = v.toLowerCase();
+    let b: boolean;
+    if (lower === 'true' || lower === '1') b = true;
+    else if (lower === 'false' || lower === '0') b = false;
+    else throw new InvalidArgumentError(`invalid filter '${key}=${v}'`);
+    if (result !== undefined && result !== b) throw new InvalidArgumentError(`invalid filter '${key}'`);
+    result = b;
+  }
+  return result;
+}
