@@ -12,6 +12,9 @@ import { imageHistory, imageInspect, type ImageConfigFile } from '../../images/i
 import { pruneImages } from '../../images/prune.js';
 import type { ImageRecord } from '../../store/image-store.js';
 import { InvalidArgumentError } from '../../errors.js';
+import { dirSize } from '../../containers/service.js';
+import { rootfsPaths } from '../../containers/rootfs.js';
+import { containerSummary } from '../../containers/views.js';
 
 function viewOptions(ctx: RequestContext): ViewOptions {
   return { legacyNone: !versionAtLeast(ctx, '1.43'), virtualSize: !versionAtLeast(ctx, '1.44') };
@@ -134,7 +137,17 @@ export function imageRoutes(router: Router, engine: Engine): void {
           });
         });
     }
-    if (want('container')) body.Containers = [];
+    if (want('container')) {
+      const list = [];
+      for (const rec of engine.containerStore
+        .all()
+        .sort((a, b) => Date.parse(b.created) - Date.parse(a.created))) {
+        const rw = await dirSize(rootfsPaths(engine.containerStore.dir(rec.id)).upper);
+        const img = engine.imageStore.get(rec.imageId);
+        list.push(containerSummary(rec, rec.image, { rw, rootFs: rw + (img?.size ?? 0) }));
+      }
+      body.Containers = list;
+    }
     if (want('volume')) body.Volumes = await engine.volumes.dfVolumes();
     if (want('build-cache')) body.BuildCache = [];
     sendJSON(ctx.res, 200, body);

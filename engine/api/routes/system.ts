@@ -71,12 +71,15 @@ export function systemRoutes(router: Router, engine: Engine): void {
   router.get('/info', ({ res }) => {
     const images = engine.images.count();
     const config = engine.config;
+    const all = engine.containerStore.all();
+    const running = all.filter((c) => c.state.running && !c.state.paused).length;
+    const paused = all.filter((c) => c.state.paused).length;
     sendJSON(res, 200, {
       ID: engine.id,
-      Containers: 0,
-      ContainersRunning: 0,
-      ContainersPaused: 0,
-      ContainersStopped: 0,
+      Containers: all.length,
+      ContainersRunning: running,
+      ContainersPaused: paused,
+      ContainersStopped: all.length - running - paused,
       Images: images,
       Driver: 'overlayfs',
       DriverStatus: [],
