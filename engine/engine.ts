@@ -18,6 +18,7 @@ import { hostOrNoneNetwork, specAdapter, unavailableRuntime, volumeAdapter } fro
 import type { NetworkPort, RuntimePort } from './containers/ports.js';
 import { OciRuntime } from './runtime/oci-runtime.js';
 import { detectRuntime } from './runtime/detect.js';
+import { LogRotator } from './containers/log-rotation.js';
 
 /** The engine's services, wired together. No HTTP here: see api/. */
 export class Engine {
@@ -34,6 +35,7 @@ export class Engine {
   containers!: ContainerService;
   execs!: ExecService;
   network: NetworkPort = hostOrNoneNetwork();
+  private logRotator: LogRotator | undefined;
   id = '';
 
   constructor(
@@ -102,6 +104,15 @@ export class Engine {
     // Only now that containers are known can unreferenced layers be swept safely.
     await this.images.gc();
     await this.containers.init();
+    if (this.runtime instanceof OciRuntime) {
+      const rt = this.runtime;
+      this.logRotator = new LogRotator(this.containers, (id) => rt.reopenLog(id));
+      this.logRotator.start();
+    }
+  }
+
+  close(): void {
+    this.logRotator?.stop();
   }
 }
 

@@ -53,6 +53,7 @@ export async function startEngine(opts: StartOptions = {}): Promise<RunningEngin
           server.close(() => resolve());
           server.closeAllConnections();
         });
+        engine.close();
         await removeSocket(socket);
         await lock.release();
       },

@@ -20,6 +20,7 @@ import { mountPoint, mountRequests } from './mounts.js';
 import { mountRootfs, rootfsPaths, unmountRootfs } from './rootfs.js';
 import type { ExitInfo, NetworkPort, RuntimePort, SpecPort, VolumePort } from './ports.js';
 import { stateWord } from './status.js';
+import { logLimits } from './log-rotation.js';
 
 export interface ContainerServiceDeps {
   store: ContainerStore;
@@ -318,14 +319,16 @@ export class ContainerService {
         files,
         mounts: rec.mounts,
       });
-      const logOpts = ((rec.hostConfig.LogConfig as { Config?: Record<string, string> } | undefined)
-        ?.Config ?? {}) as Record<string, string>;
       const { pid } = await this.deps.runtime.create(rec.id, bundle, {
         terminal: Boolean(rec.config.Tty),
         openStdin: Boolean(rec.config.OpenStdin),
         stdinOnce: Boolean(rec.config.StdinOnce),
         logPath: this.logPath(rec),
-        logMaxSize: parseSize(logOpts['max-size']),
+        // conmon's own cap (it truncates) only guards the time the engine is down: keep it generous.
+        logMaxSize: (() => {
+          const l = logLimits(rec.hostConfig);
+          return l ? l.maxSize * (l.maxFiles + 1) : undefined;
+        })(),
       });
       cleanup.push(() => this.deps.runtime.delete(rec.id, { force: true }));
       // Attach waiting clients between create and start, so they see the first byte of output.

@@ -1,0 +1,135 @@
+/**
+ * A client for conmon's attach socket.
+ *
+ * conmon listens on `<dir>/attach`, a SOCK_SEQPACKET UNIX socket. Each packet it sends is one read of
+ * the container's output, prefixed by one byte naming the pipe (2 = stdout, 3 = stderr; a TTY's output
+ * is all "stdout"). Every packet we send is written to the container's stdin; shutting down our write
+ * side makes conmon close the container's stdin (unless it runs with `--leave-stdin-open`).
+ *
+ * Node's `net` speaks only SOCK_STREAM, so the socket is held by a tiny relay in Perl (perl-base is
+ * Essential in Debian, so present wherever conmon is): it connects (after a chdir, so the 108-byte
+ * sun_path limit never bites), then frames each packet to us as `<u32 big-endian length><packet>` and
+ * turns our stdin into packets. A native SEQPACKET binding (e.g. the npm package `node-unix-socket`)
+ * could replace the relay behind the same interface.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { basename, dirname } from 'node:path';
+
+const RELAY = String.raw`
+use strict; use warnings; use Socket;
+my ($dir, $name) = @ARGV;
+chdir($dir) or do { print STDERR "chdir $dir: $!\n"; exit 2 };
+socket(my $s, AF_UNIX, SOCK_SEQPACKET, 0) or do { print STDERR "socket: $!\n"; exit 2 };
+connect($s, pack_sockaddr_un($name)) or do { print STDERR "connect $dir/$name: $!\n"; exit 3 };
+$SIG{PIPE} = 'IGNORE';
+sub out { my $d = shift; my $o = 0; while ($o < length $d) { my $w = syswrite(STDOUT, $d, length($d) - $o, $o); exit 0 unless defined $w; $o += $w } }
+out(pack('N', 0));
+my $in = 1; my $sf = fileno($s);
+while (1) {
+  my $rin = ''; vec($rin, $sf, 1) = 1; vec($rin, 0, 1) = 1 if $in;
+  my $n = select(my $rout = $rin, undef, undef, undef);
+  if ($n < 0) { next if $!{EINTR}; last }
+  if (vec($rout, $sf, 1)) {
+    my $r = sysread($s, my $buf, 65536);
+    last if !defined($r) || $r == 0;
+    out(pack('N', $r) . $buf);
+  }
+  if ($in && vec($rout, 0, 1)) {
+    my $r = sysread(STDIN, my $buf, 32000);
+    if (!$r) { shutdown($s, 1); $in = 0 } else { defined(send($s, $buf, 0)) or $in = 0 }
+  }
+}
+`;
+
+export type StdStream = 'stdout' | 'stderr';
+
+/**
+ * One attachment to a container's (or exec session's) stdio.
+ * Events: `data` (stream, chunk), `end` (the output ended: the process exited or conmon closed us),
+ * `error` (err).
+ */
+export interface AttachStream extends EventEmitter {
+  on(event: 'data', listener: (stream: StdStream, chunk: Buffer) => void): this;
+  on(event: 'end', listener: () => void): this;
+  on(event: 'error', listener: (err: Error) => void): this;
+  /** Sends bytes to the container's stdin. Resolves once the relay accepted them. */
+  write(chunk: Buffer | string): Promise<void>;
+  /** Half-closes: the container's stdin sees EOF (unless conmon leaves it open). */
+  closeStdin(): void;
+  /** Detaches. */
+  close(): void;
+  /** Resolves when the output has ended (after every `data` event). */
+  readonly ended: Promise<void>;
+}
+
+class RelayAttach extends EventEmitter implements AttachStream {
+  readonly ended: Promise<void>;
+  private pending: Buffer = Buffer.alloc(0);
+  private stdinClosed = false;
+
+  constructor(private readonly relay: ChildProcess) {
+    super();
+    this.ended = new Promise((resolve) => this.once('end', resolve));
+    relay.stdin!.on('error', () => undefined);
+  }
+
+  /** Parses the relay's frames; the first (empty) frame says "connected". */
+  feed(chunk: Buffer, onConnected: () => void): void {
+    this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    while (this.pending.length >= 4) {
+      const len = this.pending.readUInt32BE(0);
+      if (this.pending.length < 4 + len) break;
+      const packet = this.pending.subarray(4, 4 + len);
+      this.pending = this.pending.subarray(4 + len);
+      if (len === 0) onConnected();
+      else if (len > 1)
+        this.emit('data', packet[0] === 3 ? 'stderr' : 'stdout', Buffer.from(packet.subarray(1)));
+    }
+  }
+
+  write(chunk: Buffer | string): Promise<void> {
+    if (this.stdinClosed) return Promise.reject(new Error('stdin is closed'));
+    return new Promise((resolve, reject) =>
+      this.relay.stdin!.write(chunk, (e) => (e ? reject(e) : resolve())),
+    );
+  }
+
+  closeStdin(): void {
+    if (this.stdinClosed) return;
+    this.stdinClosed = true;
+    this.relay.stdin!.end();
+  }
+
+  close(): void {
+    if (this.relay.exitCode === null && this.relay.signalCode === null) this.relay.kill('SIGKILL');
+  }
+}
+
+/** Connects to the attach socket at `socketPath`. Rejects if conmon is not listening there. */
+export function connectAttach(socketPath: string, perlPath = 'perl'): Promise<AttachStream> {
+  const relay = spawn(perlPath, ['-e', RELAY, dirname(socketPath), basename(socketPath)], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const stream = new RelayAttach(relay);
+  return new Promise((resolve, reject) => {
+    let connected = false;
+    let err = '';
+    relay.stderr!.setEncoding('utf8');
+    relay.stderr!.on('data', (c: string) => (err += c));
+    relay.stdout!.on('data', (c: Buffer) =>
+      stream.feed(c, () => {
+        connected = true;
+        resolve(stream);
+      }),
+    );
+    relay.on('error', (e) => {
+      if (!connected) reject(new Error(`cannot attach: ${e.message}`));
+      else stream.emit('error', e);
+    });
+    relay.on('close', () => {
+      if (!connected) reject(new Error(`cannot attach: ${err.trim() || 'relay exited'}`));
+      else stream.emit('end');
+    });
+  });
+}
