@@ -20,6 +20,7 @@ import { mountPoint, mountRequests } from './mounts.js';
 import { mountRootfs, rootfsPaths, unmountRootfs } from './rootfs.js';
 import type { ExitInfo, NetworkPort, RuntimePort, SpecPort, VolumePort } from './ports.js';
 import { stateWord } from './status.js';
+import { healthMonitor } from './health.js'; // health-check hook (containers-extra)
 import { logLimits } from './log-rotation.js';
 
 export interface ContainerServiceDeps {
@@ -359,6 +360,7 @@ export class ContainerService {
       rec.manuallyStopped = false;
       await this.store.save(rec);
       this.emit(rec, 'start');
+      healthMonitor(this).start(rec); // health-check hook (containers-extra)
       this.watchExit(rec.id);
     } catch (err) {
       for (const undo of cleanup.reverse()) await undo().catch(() => undefined);
@@ -430,6 +432,7 @@ export class ContainerService {
   private async recordExit(id: string, info: ExitInfo, error = ''): Promise<void> {
     const rec = this.store.get(id);
     if (!rec) return;
+    healthMonitor(this).stop(id); // health-check hook (containers-extra)
     await this.deps.runtime.delete(id, { force: true }).catch(() => undefined);
     await this.deps.network.release(rec).catch(() => undefined);
     for (const m of rec.mounts)

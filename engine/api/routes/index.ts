@@ -8,6 +8,7 @@ import { archiveRoutes } from './archive.js';
 import { volumeRoutes } from './volumes.js';
 import { containerRoutes } from './containers.js';
 import { stdioRoutes } from './stdio.js';
+import { containerFileRoutes } from './container-files.js';
 
 export function buildRouter(engine: Engine): Router {
   const router = new Router();
@@ -19,5 +20,6 @@ export function buildRouter(engine: Engine): Router {
   volumeRoutes(router, engine.volumes);
   containerRoutes(router, engine);
   stdioRoutes(router, engine);
+  containerFileRoutes(router, engine);
   return router;
 }
