@@ -5,6 +5,7 @@ import { createApiServer } from './api/server.js';
 import { buildRouter } from './api/routes/index.js';
 import { defaultDataRoot, defaultSocketPath } from './paths.js';
 import { acquireDataRootLock, type DataRootLock } from './lock.js';
+import { collectWhenIdle } from './idle-gc.js';
 
 export { Engine } from './engine.js';
 export type { EngineConfig } from './config.js';
@@ -43,6 +44,7 @@ export async function startEngine(opts: StartOptions = {}): Promise<RunningEngin
       },
     });
     await listenOnSocket(server, socket);
+    collectWhenIdle(server);
     log(`Berth engine listening on unix://${socket} (data root ${dataRoot})`);
     return {
       engine,
