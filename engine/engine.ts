@@ -14,8 +14,9 @@ import { VolumeService } from './volumes/service.js';
 import { ContainerStore } from './containers/store.js';
 import { ContainerService } from './containers/service.js';
 import { ExecService } from './containers/exec.js';
-import { hostOrNoneNetwork, specAdapter, unavailableRuntime, volumeAdapter } from './containers/adapters.js';
-import type { NetworkPort, RuntimePort } from './containers/ports.js';
+import { managedNetwork, specAdapter, unavailableRuntime, volumeAdapter } from './containers/adapters.js';
+import { NetworkManager } from './network/index.js';
+import type { RuntimePort } from './containers/ports.js';
 import { OciRuntime } from './runtime/oci-runtime.js';
 import { detectRuntime } from './runtime/detect.js';
 import { LogRotator } from './containers/log-rotation.js';
@@ -34,7 +35,7 @@ export class Engine {
   runtime!: RuntimePort;
   containers!: ContainerService;
   execs!: ExecService;
-  network: NetworkPort = hostOrNoneNetwork();
+  networks!: NetworkManager;
   private logRotator: LogRotator | undefined;
   id = '';
 
@@ -80,6 +81,11 @@ export class Engine {
     } catch (err) {
       this.runtime = unavailableRuntime(err as Error);
     }
+    this.networks = await NetworkManager.open({
+      stateDir: join(this.dataRoot, 'network'),
+      onEvent: (action, id, attrs) =>
+        this.events.emit('network', action, id, attrs as Record<string, string>),
+    });
     const spec = specAdapter();
     this.containers = new ContainerService({
       store: this.containerStore,
@@ -88,7 +94,7 @@ export class Engine {
       layers: this.layers,
       events: this.events,
       runtime: this.runtime,
-      network: this.network,
+      network: managedNetwork(this.networks),
       volumes: volumeAdapter(this.volumes),
       spec,
       dataRoot: this.dataRoot,

@@ -1,5 +1,5 @@
 /** Adapts the runtime-spec and volume modules to the ports the container service uses. */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   allCapabilities,
@@ -14,8 +14,10 @@ import {
 } from '../runtime/spec/index.js';
 import type { VolumeService } from '../volumes/service.js';
 import type { NetworkPort, RuntimePort, SpecPort, VolumePort } from './ports.js';
-import { NotFoundError } from '../errors.js';
-import type { ContainerRecord, MountPoint } from './store.js';
+import { InvalidArgumentError } from '../errors.js';
+import type { EndpointOptions, NetworkManager } from '../network/index.js';
+import type { DockerPortBindings } from '../network/ports.js';
+import type { ContainerRecord, MountPoint, PortBinding } from './store.js';
 
 function userMounts(mounts: MountPoint[]): UserMount[] {
   return mounts.map((m) => {
@@ -130,20 +132,6 @@ export function volumeAdapter(volumes: VolumeService): VolumePort {
   };
 }
 
-/** Networking before a network manager is plugged in: `host`, or an empty namespace. */
-export function hostOrNoneNetwork(): NetworkPort {
-  return {
-    check(mode) {
-      if (!['default', 'bridge', 'host', 'none'].includes(mode))
-        throw new NotFoundError(`network ${mode} not found`);
-    },
-    async setup(rec) {
-      return { netns: rec.network.mode === 'host' ? 'host' : undefined, ports: {} };
-    },
-    async release() {},
-  };
-}
-
 /** The runtime when crun/runc/conmon are missing: every container operation explains what to install. */
 export function unavailableRuntime(err: Error): RuntimePort {
   const fail = async (): Promise<never> => {
@@ -162,4 +150,80 @@ export function unavailableRuntime(err: Error): RuntimePort {
     resize: fail,
     exec: fail,
   };
+}
+
+/** Networking through the network manager: namespaces, pasta uplinks, published ports, peers' names. */
+export function managedNetwork(networks: NetworkManager): NetworkPort {
+  return {
+    check(mode) {
+      if (['default', 'bridge', 'host', 'none'].includes(mode)) return;
+      if (mode.startsWith('container:'))
+        throw new InvalidArgumentError(`network mode ${mode} is not supported yet`);
+      networks.resolve(mode);
+    },
+    async setup(rec, hostsFile) {
+      if (rec.network.mode === 'host') {
+        await copyFile('/etc/hosts', hostsFile).catch(() => writeFile(hostsFile, '127.0.0.1\tlocalhost\n'));
+        return { netns: 'host', ports: {}, hostsManaged: true, resolvConf: await hostResolvConf() };
+      }
+      const exposed = Object.keys((rec.config.ExposedPorts as Record<string, unknown> | undefined) ?? {});
+      const att = await networks.ensureNamespace(rec.id, {
+        name: rec.name.slice(1),
+        hostname: String(rec.config.Hostname || rec.id.slice(0, 12)),
+        networkMode: rec.network.mode === 'default' ? 'bridge' : rec.network.mode,
+        endpoints: endpointsFor(rec),
+        ports: {
+          portBindings: (rec.hostConfig.PortBindings ?? undefined) as DockerPortBindings | undefined,
+          publishAll: Boolean(rec.hostConfig.PublishAllPorts),
+          exposedPorts: exposed,
+        },
+        hostsFile,
+        extraHosts: (rec.hostConfig.ExtraHosts as string[] | null | undefined) ?? [],
+      });
+      const ports: Record<string, PortBinding[] | null> = {};
+      for (const key of exposed) ports[key] = null;
+      for (const p of att.ports) {
+        const key = `${p.containerPort}/${p.proto}`;
+        (ports[key] ??= []).push({ HostIp: p.hostIp, HostPort: String(p.hostPort) });
+      }
+      for (const key of Object.keys((rec.hostConfig.PortBindings as object | null | undefined) ?? {}))
+        ports[key] ??= null;
+      const dns = (rec.hostConfig.Dns as string[] | null | undefined) ?? [];
+      const nameservers = dns.length ? dns : att.nameservers;
+      const search = (rec.hostConfig.DnsSearch as string[] | null | undefined) ?? [];
+      const options = (rec.hostConfig.DnsOptions as string[] | null | undefined) ?? [];
+      const resolvConf = nameservers.length
+        ? [
+            ...nameservers.map((n) => `nameserver ${n}`),
+            ...(search.length ? [`search ${search.join(' ')}`] : []),
+            ...(options.length ? [`options ${options.join(' ')}`] : []),
+          ].join('\n') + '\n'
+        : await hostResolvConf();
+      return {
+        netns: att.netnsPath ?? 'host',
+        ports,
+        ipAddress: att.ip || undefined,
+        gateway: att.gateway || undefined,
+        macAddress: att.mac || undefined,
+        hostsManaged: true,
+        resolvConf,
+      };
+    },
+    async release(rec) {
+      await networks.release(rec.id);
+    },
+  };
+}
+
+async function hostResolvConf(): Promise<string> {
+  return readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+}
+
+/** NetworkingConfig.EndpointsConfig with the CLI's `default` key meaning the default `bridge` network. */
+function endpointsFor(rec: ContainerRecord): Record<string, EndpointOptions> | undefined {
+  const eps = rec.network.endpoints as Record<string, EndpointOptions> | undefined;
+  if (!eps) return undefined;
+  const out: Record<string, EndpointOptions> = {};
+  for (const [k, v] of Object.entries(eps)) out[k === 'default' ? 'bridge' : k] = v;
+  return out;
 }

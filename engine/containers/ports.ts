@@ -31,11 +31,14 @@ export interface NetworkSetup {
   gateway?: string;
   macAddress?: string;
   hostsEntries?: Array<{ ip: string; names: string[] }>;
+  /** The network manager writes and maintains /etc/hosts itself (peers come and go). */
+  hostsManaged?: boolean;
   resolvConf?: string;
 }
 
 export interface NetworkPort {
-  setup(rec: ContainerRecord): Promise<NetworkSetup>;
+  /** `hostsFile` is the container's /etc/hosts on the host, for managers that maintain it. */
+  setup(rec: ContainerRecord, hostsFile: string): Promise<NetworkSetup>;
   release(rec: ContainerRecord): Promise<void>;
   /** Validates a NetworkMode at create time (404 for an unknown network). */
   check(mode: string): void;

@@ -63,7 +63,15 @@ export interface ContainerRecord {
   mounts: MountPoint[];
   /** Published ports as bound: `80/tcp` → bindings. */
   ports: Record<string, PortBinding[] | null>;
-  network: { mode: string; ipAddress?: string; gateway?: string; macAddress?: string; networks: string[] };
+  network: {
+    mode: string;
+    ipAddress?: string;
+    gateway?: string;
+    macAddress?: string;
+    networks: string[];
+    /** NetworkingConfig.EndpointsConfig from create (aliases, static addresses, extra networks). */
+    endpoints?: Record<string, unknown>;
+  };
   execIds: string[];
 }
 

@@ -8,6 +8,7 @@ import { archiveRoutes } from './archive.js';
 import { volumeRoutes } from './volumes.js';
 import { containerRoutes } from './containers.js';
 import { stdioRoutes } from './stdio.js';
+import { networkRoutes } from './networks.js';
 import { containerFileRoutes } from './container-files.js';
 
 export function buildRouter(engine: Engine): Router {
@@ -20,6 +21,13 @@ export function buildRouter(engine: Engine): Router {
   volumeRoutes(router, engine.volumes);
   containerRoutes(router, engine);
   stdioRoutes(router, engine);
+  networkRoutes(router, {
+    networks: engine.networks,
+    resolveContainer: (ref) => {
+      const rec = engine.containers.resolve(ref);
+      return { id: rec.id, name: rec.name.slice(1) };
+    },
+  });
   containerFileRoutes(router, engine);
   return router;
 }
