@@ -18,7 +18,7 @@ import {
 } from './config.js';
 import { mountPoint, mountRequests } from './mounts.js';
 import { mountRootfs, rootfsPaths, unmountRootfs } from './rootfs.js';
-import type { ExitInfo, NetworkPort, RuntimePort, SpecPort, VolumePort } from './ports.js';
+import type { ExitInfo, NetworkPort, NetworkSetup, RuntimePort, SpecPort, VolumePort } from './ports.js';
 import { stateWord } from './status.js';
 import { healthMonitor } from './health.js'; // health-check hook (containers-extra)
 import { logLimits } from './log-rotation.js';
@@ -264,7 +264,12 @@ export class ContainerService {
       manuallyStopped: false,
       mounts,
       ports: {},
-      network: { mode: networkMode, networks: [] },
+      network: {
+        mode: networkMode,
+        networks: [],
+        endpoints:
+          (body.networkingConfig.EndpointsConfig as Record<string, unknown> | undefined) ?? undefined,
+      },
       execIds: [],
     };
     await this.store.save(rec);
@@ -306,7 +311,7 @@ export class ContainerService {
         cleanup.push(() => this.deps.volumes.unmount(m.Name!, rec.id));
         await this.deps.volumes.seed(m.Name, join(paths.merged, m.Destination));
       }
-      const net = await this.deps.network.setup(rec);
+      const net = await this.deps.network.setup(rec, join(dir, 'hosts'));
       cleanup.push(() => this.deps.network.release(rec));
       const files = await this.writeNetworkFiles(rec, net);
       const imageConfig = (await this.imageConfig(rec.imageId)) as Record<string, unknown>;
@@ -387,10 +392,7 @@ export class ContainerService {
     return join(this.store.dir(rec.id), 'container.log');
   }
 
-  private async writeNetworkFiles(
-    rec: ContainerRecord,
-    net: { hostsEntries?: Array<{ ip: string; names: string[] }>; ipAddress?: string; resolvConf?: string },
-  ) {
+  private async writeNetworkFiles(rec: ContainerRecord, net: NetworkSetup) {
     const dir = this.store.dir(rec.id);
     const hostname = String(rec.config.Hostname || short(rec.id));
     const files = {
@@ -412,7 +414,7 @@ export class ContainerService {
     }
     if (net.ipAddress) lines.push(`${net.ipAddress}\t${hostname}`);
     for (const e of net.hostsEntries ?? []) lines.push(`${e.ip}\t${e.names.join(' ')}`);
-    await writeFile(files.hosts, lines.join('\n') + '\n');
+    if (!net.hostsManaged) await writeFile(files.hosts, lines.join('\n') + '\n');
     await writeFile(files.hostname, hostname + '\n');
     await writeFile(files.resolv, net.resolvConf ?? 'nameserver 10.0.2.3\n');
     return files;
