@@ -2,9 +2,9 @@
  * Small measuring tools: wall-clock timing, medians, resident memory of a process tree from
  * /proc, and the disk usage of a directory.
  */
-import { lstatSync, readFileSync, readdirSync } from 'node:fs';
+import { lstatSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { processTree } from './cleanup.js';
+import { processTable, processTree } from './cleanup.js';
 
 /** Milliseconds taken by `fn` (monotonic clock). */
 export async function timeMs<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
@@ -88,4 +88,53 @@ export function diskUsage(dir: string): number {
 export function ratio(a: number | null | undefined, b: number | null | undefined): number | null {
   if (a == null || b == null || !isFinite(a) || !isFinite(b) || b === 0) return null;
   return a / b;
+}
+
+/** Processes outside the engine's own tree that serve it (conmon, containerd, shims), by name. */
+export interface HelperRss {
+  /** Total per command name (`conmon`, `containerd-shim-runc-v2`, …), MB. */
+  byComm: Record<string, { count: number; rssMB: number }>;
+  totalMB: number;
+}
+
+const ownPidNs = (() => {
+  try {
+    return readlinkSync('/proc/self/ns/pid');
+  } catch {
+    return '';
+  }
+})();
+
+/**
+ * RSS of every process (with descendants) whose command line mentions `dir`, except `excludePid`
+ * and container payloads (processes in another pid namespace).
+ */
+export function helperRss(dir: string, excludePid: number): HelperRss {
+  const table = processTable();
+  const found = new Set<number>();
+  for (const pid of table.keys()) {
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dir)) continue;
+    } catch {
+      continue;
+    }
+    for (const p of processTree(pid, table)) found.add(p);
+  }
+  found.delete(excludePid);
+  const byComm: HelperRss['byComm'] = {};
+  let totalMB = 0;
+  for (const pid of found) {
+    try {
+      if (readlinkSync(`/proc/${pid}/ns/pid`) !== ownPidNs) continue;
+    } catch {
+      continue;
+    }
+    const mb = (rssKiB(pid) * 1024) / 1e6;
+    const name = comm(pid);
+    byComm[name] ??= { count: 0, rssMB: 0 };
+    byComm[name].count++;
+    byComm[name].rssMB += mb;
+    totalMB += mb;
+  }
+  return { byComm, totalMB };
 }

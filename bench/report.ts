@@ -10,7 +10,10 @@ export interface Series {
 }
 
 export interface Metric {
-  id: 'pull' | 'images' | 'df' | 'rss';
+  /** Stable key, e.g. 'pull', 'images', 'run-rm', 'ps'. */
+  id: string;
+  /** Which part of the benchmark measured it. */
+  section?: 'images' | 'containers';
   title: string;
   unit: string;
   /** Which direction is better. */

@@ -1,5 +1,5 @@
-import { describe, it, expect, beforeEach } from 'vitest';
-import { mkdtemp, readdir, writeFile, mkdir } from 'node:fs/promises';
+import { describe, it, expect, beforeEach, afterEach } from 'vitest';
+import { mkdtemp, readdir, writeFile, mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -9,6 +9,9 @@ import { sha256 } from './digest.js';
 describe('ContentStore', () => {
   let root: string;
   let store: ContentStore;
+  afterEach(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
   beforeEach(async () => {
     root = await mkdtemp(join(tmpdir(), 'berth-content-'));
     store = new ContentStore(root);

@@ -1,5 +1,5 @@
-import { describe, it, expect } from 'vitest';
-import { mkdtemp, readdir } from 'node:fs/promises';
+import { describe, it, expect, afterAll } from 'vitest';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImageStore, type ImageRecord } from './image-store.js';
@@ -19,9 +19,15 @@ function image(id: string): ImageRecord {
   };
 }
 
+const roots: string[] = [];
+afterAll(async () => {
+  for (const r of roots) await rm(r, { recursive: true, force: true });
+});
+
 describe('ImageStore', () => {
   it('persists images and references atomically and reloads them', async () => {
     const root = await mkdtemp(join(tmpdir(), 'berth-images-'));
+    roots.push(root);
     const store = new ImageStore(root);
     await store.init();
     const id = sha256('config');
@@ -39,6 +45,7 @@ describe('ImageStore', () => {
 
   it('keeps the old state when an update throws', async () => {
     const root = await mkdtemp(join(tmpdir(), 'berth-images-'));
+    roots.push(root);
     const store = new ImageStore(root);
     await store.init();
     const id = sha256('a');

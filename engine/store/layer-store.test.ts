@@ -1,5 +1,5 @@
-import { describe, it, expect, beforeEach } from 'vitest';
-import { mkdtemp, readdir, writeFile, mkdir, readFile } from 'node:fs/promises';
+import { describe, it, expect, beforeEach, afterEach } from 'vitest';
+import { mkdtemp, readdir, writeFile, mkdir, rm, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LayerStore } from './layer-store.js';
@@ -10,6 +10,9 @@ const diffId = sha256('layer');
 describe('LayerStore', () => {
   let root: string;
   let layers: LayerStore;
+  afterEach(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
   beforeEach(async () => {
     root = await mkdtemp(join(tmpdir(), 'berth-layers-'));
     layers = new LayerStore(root);
