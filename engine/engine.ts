@@ -72,7 +72,7 @@ export class Engine {
     await this.volumes.init();
     await this.containerStore.init();
     try {
-      const found = await detectRuntime();
+      const found = await detectRuntime(join(this.dataRoot, 'rt', 'bin'));
       this.runtime = new OciRuntime({
         ...found,
         stateRoot: join(this.dataRoot, 'rt'),

@@ -46,6 +46,7 @@ function socketConnection(socket: Duplex, head: Buffer): StdioConnection {
     onInput: (listener) => {
       if (head.length) queueMicrotask(() => listener(head));
       socket.on('data', listener);
+      socket.resume(); // it may have been paused after reading the request body
     },
     onInputEnd: (listener) => socket.on('end', listener),
     onClose: (listener) => socket.on('close', listener),

@@ -73,10 +73,42 @@ export function createApiServer(opts: ApiServerOptions): Server {
       res.detachSocket(socket as Socket);
       socket.end();
     });
-    void handle(req, res, { socket, head });
+    // Node hands an upgrade request's body to us in `head` (not in `req`): give the handler its body
+    // back, and only what follows it as the first stdin bytes.
+    void upgradeBody(req, socket, head).then(
+      (rest) => handle(req, res, { socket, head: rest }),
+      () => socket.destroy(),
+    );
   });
   // Streams (events, logs, pulls) can stay open for a long time.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
   return server;
+}
+
+/** Splits `Content-Length` body bytes off an upgrade request's `head` (reading more if needed) into `req`. */
+function upgradeBody(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<Buffer> {
+  const length = Number(req.headers['content-length'] ?? 0);
+  if (!Number.isSafeInteger(length) || length <= 0) return Promise.resolve(head);
+  const split = (all: Buffer) => {
+    req.unshift(all.subarray(0, length));
+    return all.subarray(length);
+  };
+  if (head.length >= length) return Promise.resolve(split(head));
+  return new Promise((resolve, reject) => {
+    const chunks = [head];
+    let got = head.length;
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      got += chunk.length;
+      if (got < length) return;
+      socket.off('data', onData);
+      socket.off('close', onClose);
+      socket.pause();
+      resolve(split(Buffer.concat(chunks)));
+    };
+    const onClose = () => reject(new Error('connection closed before the request body'));
+    socket.on('data', onData);
+    socket.once('close', onClose);
+  });
 }

@@ -7,7 +7,8 @@ const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !
 
 function stringArray(v: unknown, field: string): string[] | undefined {
   if (v === undefined || v === null) return undefined;
-  if (typeof v === 'string') return [v];
+  // Cmd and Entrypoint are docker StrSlices (a lone string is one element); Env is a plain list.
+  if (typeof v === 'string' && field !== 'Env') return [v];
   if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) {
     throw new InvalidArgumentError(`invalid ${field}: expected a list of strings`);
   }
@@ -132,7 +133,7 @@ export function restartPolicy(hostConfig: Obj): RestartPolicy {
 export function validateHostConfig(hostConfig: Obj): void {
   const policy = restartPolicy(hostConfig);
   if (hostConfig.AutoRemove && policy.Name !== '' && policy.Name !== 'no') {
-    throw new InvalidArgumentError('conflicting options: cannot specify both --restart and --rm');
+    throw new InvalidArgumentError("can't create 'AutoRemove' container with restart policy");
   }
   for (const f of ['Memory', 'MemorySwap', 'NanoCpus', 'CpuShares', 'PidsLimit', 'ShmSize']) {
     const v = hostConfig[f];

@@ -81,7 +81,7 @@ export class ExecService {
   /** Starts the process; with `attach`, its stdio is returned for the caller to wire to the client. */
   async start(
     id: string,
-    opts: { detach: boolean; tty?: boolean },
+    opts: { detach: boolean; tty?: boolean; consoleSize?: [number, number] },
   ): Promise<{ exec: ExecRecord; done: Promise<number> }> {
     const exec = this.get(id);
     if (exec.running || exec.exitCode !== null)
@@ -99,6 +99,9 @@ export class ExecService {
       rootfs: rootfsPaths(this.containers.store.dir(rec.id)).merged,
       bundle: join(this.containers.store.dir(rec.id), 'bundle'),
     });
+    // The client's terminal size from the start (API ≥ 1.42), so the first prompt already fits.
+    const [height, width] = opts.consoleSize ?? [0, 0];
+    if (tty && height > 0 && width > 0) (process as Record<string, unknown>).consoleSize = { height, width };
     exec.running = true;
     const session = await this.containers.deps.runtime
       .exec(rec.id, process as never, {

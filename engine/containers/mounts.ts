@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
 import type { MountPoint } from './store.js';
@@ -105,6 +106,11 @@ export function parseMount(m: Obj): MountRequest {
     if (!isAbsolute(source))
       throw new InvalidArgumentError(
         `invalid mount config for type "bind": invalid mount path: '${source}' mount path must be absolute`,
+      );
+    // Unlike `-v`, `--mount type=bind` never creates its source (dockerd checks at create).
+    if (!existsSync(source))
+      throw new InvalidArgumentError(
+        `invalid mount config for type "bind": bind source path does not exist: ${source}`,
       );
     const prop = ((m.BindOptions as Obj | undefined)?.Propagation as string | undefined) ?? 'rprivate';
     return { type: 'bind', source, destination, readOnly, propagation: prop, mode: '' };

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
-import { writeFile, readdir } from 'node:fs/promises';
+import { mkdir, writeFile, readdir } from 'node:fs/promises';
 import type { EventBus } from '../events.js';
 import type { ImageService } from '../images/service.js';
 import type { ContentStore } from '../store/content-store.js';
@@ -16,7 +17,7 @@ import {
   validateHostConfig,
   type CreateBody,
 } from './config.js';
-import { mountPoint, mountRequests } from './mounts.js';
+import { mountPoint, mountRequests, parseBind } from './mounts.js';
 import { mountRootfs, rootfsPaths, unmountRootfs } from './rootfs.js';
 import type { ExitInfo, NetworkPort, NetworkSetup, RuntimePort, SpecPort, VolumePort } from './ports.js';
 import { stateWord } from './status.js';
@@ -220,7 +221,8 @@ export class ContainerService {
     const networkMode = (hostConfig.NetworkMode as string | undefined) || 'default';
     this.deps.network.check(networkMode);
     const id = randomBytes(32).toString('hex');
-    if (!config.Hostname) config.Hostname = networkMode === 'host' ? '' : short(id);
+    // As dockerd: a host-network container takes the host's name (it keeps its own UTS namespace).
+    if (!config.Hostname) config.Hostname = networkMode === 'host' ? osHostname() : short(id);
     config.Image = imageName;
 
     let name: string;
@@ -286,6 +288,12 @@ export class ContainerService {
         throw new ConflictError(`container is marked for removal and cannot be started`);
       await this.doStart(rec);
       return 'started';
+    }).catch(async (err: unknown) => {
+      // As dockerd: an AutoRemove container that fails to start is removed (`docker run --rm` waits for it).
+      const rec = this.store.get(rec0.id);
+      if (rec?.hostConfig.AutoRemove && !rec.state.running && !rec.state.removing)
+        await this.remove(rec.id, { force: true, volumes: true }).catch(() => undefined);
+      throw err;
     });
   }
 
@@ -303,6 +311,11 @@ export class ContainerService {
     const lowers = [...image.layers].reverse().map((l) => this.deps.layers.diffPath(l.chainId));
     const cleanup: Array<() => Promise<void>> = [];
     try {
+      // As dockerd: a missing `-v` host path is created as a directory (`--mount` refuses at create).
+      for (const b of (rec.hostConfig.Binds as string[] | null) ?? []) {
+        const m = parseBind(b);
+        if (m.type === 'bind') await mkdir(m.source, { recursive: true });
+      }
       await mountRootfs(paths, layersRoot, lowers, join(dir, 'empty'));
       cleanup.push(() => unmountRootfs(paths));
       for (const m of rec.mounts) {

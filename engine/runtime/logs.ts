@@ -17,8 +17,6 @@
  */
 import { createReadStream, promises as fsp, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { StringDecoder } from 'node:string_decoder';
 
 export type LogStream = 'stdout' | 'stderr';
 
@@ -40,6 +38,9 @@ export interface LogEntry {
   time: Date;
   /** docker's `--timestamps` form: UTC, nine fraction digits, `Z`. */
   timestamp: string;
+  /** The message bytes as docker sends them (with the timestamp prefix when asked). */
+  data: Buffer;
+  /** `data` decoded as UTF-8. */
   line: string;
 }
 
@@ -64,6 +65,48 @@ export interface ReadLogsOptions {
 }
 
 const LINE_RE = /^(\S+) (stdout|stderr) ([FP]) ?(.*)$/s;
+
+/**
+ * The parts of a k8s-file line, found by byte search on the raw bytes (the hot path of `docker logs`:
+ * no UTF-8 decoding, no Date). `text` keeps the line's own trailing newline when it has one, so a full
+ * message is a zero-copy slice of what was read.
+ */
+interface RawLine {
+  rawTime: string;
+  stream: LogStream;
+  partial: boolean;
+  text: Buffer;
+}
+
+const SPACE = 0x20;
+const F = 0x46;
+const P = 0x50;
+const STDOUT = Buffer.from('stdout');
+const STDERR = Buffer.from('stderr');
+
+function splitLine(line: Buffer): RawLine | undefined {
+  const a = line.indexOf(SPACE);
+  if (a <= 0) return undefined;
+  const b = line.indexOf(SPACE, a + 1);
+  if (b - a !== 7) return undefined;
+  // "stdout" / "stderr": compare in place (no slice per line).
+  const stream: LogStream | undefined =
+    line.compare(STDOUT, 0, 6, a + 1, b) === 0
+      ? 'stdout'
+      : line.compare(STDERR, 0, 6, a + 1, b) === 0
+        ? 'stderr'
+        : undefined;
+  if (!stream) return undefined;
+  const tag = line[b + 1];
+  if (tag !== F && tag !== P) return undefined;
+  const start = line[b + 2] === SPACE ? b + 3 : b + 2;
+  let text = line.subarray(Math.min(start, line.length));
+  // A partial piece's text must not carry the newline conmon ended its record with.
+  if (tag === P && text.length && text[text.length - 1] === 0x0a) text = text.subarray(0, text.length - 1);
+  return { rawTime: line.toString('latin1', 0, a), stream, partial: tag === P, text };
+}
+
+const NEWLINE = Buffer.from('\n');
 
 /** Parses one k8s-file line (without its trailing newline); undefined if it is not one. */
 export function parseK8sLogLine(line: string): K8sLogLine | undefined {
@@ -125,136 +168,207 @@ export async function rotateLog(
   return true;
 }
 
+/** A log message; its time, timestamp and text are derived only when asked for. */
+class Message implements LogEntry {
+  constructor(
+    readonly stream: LogStream,
+    private readonly rawTime: string,
+    readonly data: Buffer,
+  ) {}
+
+  get time(): Date {
+    return new Date(this.rawTime);
+  }
+
+  get timestamp(): string {
+    return toDockerTimestamp(this.rawTime);
+  }
+
+  get line(): string {
+    return this.data.toString('utf8');
+  }
+}
+
 /** Joins `P` pieces per stream and filters; a small state machine shared by the whole read. */
 class Assembler {
-  private readonly pending = new Map<LogStream, { first: K8sLogLine; text: string }>();
+  private readonly pending = new Map<LogStream, { first: RawLine; parts: Buffer[] }>();
+  private readonly since: number | undefined;
+  private readonly until: number | undefined;
 
-  constructor(private readonly opts: ReadLogsOptions) {}
+  constructor(private readonly opts: ReadLogsOptions) {
+    this.since = opts.since?.getTime();
+    this.until = opts.until?.getTime();
+  }
 
   /** Feeds one raw line; returns a finished message or undefined. */
-  push(raw: string): LogEntry | undefined {
-    const l = parseK8sLogLine(raw);
+  push(raw: Buffer): LogEntry | undefined {
+    const l = splitLine(raw);
     if (!l) return undefined;
     const prev = this.pending.get(l.stream);
     if (l.partial) {
-      if (prev) prev.text += l.text;
-      else this.pending.set(l.stream, { first: l, text: l.text });
+      if (prev) prev.parts.push(l.text);
+      else this.pending.set(l.stream, { first: l, parts: [l.text] });
       return undefined;
     }
+    // A full record read with its newline is the message as it is; one cut at EOF gets its newline.
+    const text =
+      l.text.length && l.text[l.text.length - 1] === 0x0a ? l.text : Buffer.concat([l.text, NEWLINE]);
+    if (!prev) return this.accept(l, text);
     this.pending.delete(l.stream);
-    const first = prev?.first ?? l;
-    return this.accept(first, (prev?.text ?? '') + l.text + '\n');
+    return this.accept(prev.first, Buffer.concat([...prev.parts, text]));
   }
 
   /** Messages the container never finished (flushed at the end of a non-follow read). */
   flush(): LogEntry[] {
     const out: LogEntry[] = [];
-    for (const { first, text } of this.pending.values()) {
-      const e = this.accept(first, text);
+    for (const { first, parts } of this.pending.values()) {
+      const e = this.accept(first, Buffer.concat(parts));
       if (e) out.push(e);
     }
     this.pending.clear();
     return out;
   }
 
-  private accept(first: K8sLogLine, line: string): LogEntry | undefined {
-    const { stdout = true, stderr = true, since, until } = this.opts;
+  private accept(first: RawLine, data: Buffer): LogEntry | undefined {
+    const { stdout = true, stderr = true } = this.opts;
     if (first.stream === 'stdout' ? !stdout : !stderr) return undefined;
-    if (since && first.time < since) return undefined;
-    if (until && first.time > until) return undefined;
-    const timestamp = toDockerTimestamp(first.rawTime);
-    return {
-      stream: first.stream,
-      time: first.time,
-      timestamp,
-      line: this.opts.timestamps ? `${timestamp} ${line}` : line,
-    };
+    // Dates are parsed only when a filter needs them: most reads have none.
+    if (this.since !== undefined || this.until !== undefined) {
+      const t = Date.parse(first.rawTime);
+      if (Number.isNaN(t)) return undefined;
+      if (this.since !== undefined && t < this.since) return undefined;
+      if (this.until !== undefined && t > this.until) return undefined;
+    }
+    const rawTime = first.rawTime;
+    if (this.opts.timestamps) data = Buffer.concat([Buffer.from(`${toDockerTimestamp(rawTime)} `), data]);
+    return new Message(first.stream, rawTime, data);
   }
 }
 
-async function* linesOf(path: string): AsyncGenerator<string> {
+/** The lines of a file as byte slices, each with its newline (the last one may lack it), per chunk read. */
+async function* linesOf(path: string): AsyncGenerator<Buffer[]> {
   let stream;
   try {
     await fsp.access(path);
-    stream = createReadStream(path, { encoding: 'utf8' });
+    stream = createReadStream(path, { highWaterMark: 1 << 20 });
   } catch {
     return;
   }
-  const rl = createInterface({ input: stream, crlfDelay: Infinity });
+  let carry: Buffer | undefined;
   try {
-    for await (const line of rl) yield line;
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      yield splitLines(carry ? Buffer.concat([carry, chunk]) : chunk, (rest) => (carry = rest));
+    }
+    if (carry?.length) yield [carry];
   } finally {
-    rl.close();
     stream.destroy();
   }
 }
 
+/** Splits `buf` at newlines (kept), handing the unfinished tail to `rest`. Split on \n only: a TTY's \r stays. */
+function splitLines(buf: Buffer, rest: (tail: Buffer | undefined) => void): Buffer[] {
+  const out: Buffer[] = [];
+  let start = 0;
+  for (let i = buf.indexOf(0x0a); i >= 0; i = buf.indexOf(0x0a, start)) {
+    out.push(buf.subarray(start, i + 1));
+    start = i + 1;
+  }
+  rest(start < buf.length ? buf.subarray(start) : undefined);
+  return out;
+}
+
 /**
- * Reads a container's log (one path, or the rotated set oldest first) with docker's semantics.
+ * Reads a container's log (one path, or the rotated set oldest first) with docker's semantics, in
+ * batches (one per chunk read: per-message async iteration would cost more than the parsing).
  * With `follow`, keeps reading the last file as it grows (surviving a rotation) until `exited`
  * resolves and everything written is read, or `signal` aborts.
  */
-export async function* readLogs(
+export async function* readLogBatches(
   paths: string | string[],
   opts: ReadLogsOptions = {},
-): AsyncGenerator<LogEntry> {
+): AsyncGenerator<LogEntry[]> {
   const files = typeof paths === 'string' ? await logFiles(paths) : paths;
   const asm = new Assembler(opts);
   const tail = opts.tail !== undefined && opts.tail >= 0 ? opts.tail : undefined;
+  // With a tail, messages collect in a ring and only the last `tail` go out.
+  const ring: LogEntry[] = [];
+  const take = (lines: Buffer[]): LogEntry[] => {
+    const batch: LogEntry[] = [];
+    for (const raw of lines) {
+      const e = asm.push(raw);
+      if (!e) continue;
+      if (tail === undefined) batch.push(e);
+      else if (tail > 0) {
+        ring.push(e);
+        if (ring.length > tail * 2) ring.splice(0, ring.length - tail);
+      }
+    }
+    return batch;
+  };
 
   if (!opts.follow) {
-    const ring: LogEntry[] = [];
     for (const f of files) {
-      for await (const raw of linesOf(f)) {
+      for await (const lines of linesOf(f)) {
         if (opts.signal?.aborted) return;
-        const e = asm.push(raw);
-        if (!e) continue;
-        if (tail === undefined) yield e;
-        else if (tail > 0) {
-          ring.push(e);
-          if (ring.length > tail) ring.shift();
-        }
+        const batch = take(lines);
+        if (batch.length) yield batch;
       }
     }
     const rest = asm.flush();
-    if (tail === undefined) yield* rest;
-    else {
+    if (tail === undefined) {
+      if (rest.length) yield rest;
+    } else if (tail > 0) {
       ring.push(...rest);
-      yield* ring.slice(Math.max(0, ring.length - tail));
+      yield ring.slice(Math.max(0, ring.length - tail));
     }
     return;
   }
 
   // Follow: the older files are complete; the last one is read by offset as it grows.
   const current = files[files.length - 1]!;
-  const ring: LogEntry[] = [];
   for (const f of files.slice(0, -1)) {
-    for await (const raw of linesOf(f)) {
-      const e = asm.push(raw);
-      if (e) ring.push(e);
+    for await (const lines of linesOf(f)) {
+      const batch = take(lines);
+      if (batch.length) yield batch;
     }
   }
   const follower = new FileFollower(current, opts);
   try {
-    // First pass over the current file, then apply tail to everything read so far.
-    for (const raw of await follower.readAvailable()) {
-      const e = asm.push(raw);
-      if (e) ring.push(e);
+    // First pass over what the current file holds now; then the tail of everything read so far.
+    for (;;) {
+      const lines = await follower.readAvailable();
+      if (lines.length === 0) break;
+      const batch = take(lines);
+      if (batch.length) yield batch;
     }
-    yield* tail === undefined ? ring : ring.slice(Math.max(0, ring.length - tail));
+    if (tail !== undefined && tail > 0) {
+      const last = ring.slice(Math.max(0, ring.length - tail));
+      if (last.length) yield last;
+    }
     ring.length = 0;
     for (;;) {
       const { lines, done } = await follower.next();
+      const batch: LogEntry[] = [];
       for (const raw of lines) {
         const e = asm.push(raw);
-        if (e) yield e;
+        if (e) batch.push(e);
       }
+      if (batch.length) yield batch;
       if (done) break;
     }
-    yield* asm.flush();
+    const rest = asm.flush();
+    if (rest.length) yield rest;
   } finally {
     follower.close();
   }
+}
+
+/** `readLogBatches`, one message at a time. */
+export async function* readLogs(
+  paths: string | string[],
+  opts: ReadLogsOptions = {},
+): AsyncGenerator<LogEntry> {
+  for await (const batch of readLogBatches(paths, opts)) yield* batch;
 }
 
 /** Reads complete lines appended to a file, following it across renames (rotation). */
@@ -262,8 +376,7 @@ class FileFollower {
   private fd: fsp.FileHandle | undefined;
   private ino = 0;
   private offset = 0;
-  private carry = '';
-  private decoder = new StringDecoder('utf8');
+  private carry: Buffer | undefined;
   private watcher: FSWatcher | undefined;
   private wake: (() => void) | undefined;
   private exited = false;
@@ -294,7 +407,6 @@ class FileFollower {
       this.fd = fd;
       this.ino = st.ino;
       this.offset = 0;
-      this.decoder = new StringDecoder('utf8');
       if (!this.watcher) {
         // Watch the directory: a file watch would stay on the old inode after a rotation.
         const base = basename(this.path);
@@ -317,9 +429,9 @@ class FileFollower {
    * All complete lines available now. After a rotation, finishes the file it was reading (now
    * `path.N`), then moves to the next newer file, and so on up to the new `path`.
    */
-  async readAvailable(): Promise<string[]> {
+  async readAvailable(): Promise<Buffer[]> {
     if (!this.fd && !(await this.open())) return [];
-    const out: string[] = [];
+    const out: Buffer[] = [];
     for (;;) {
       out.push(...(await this.drainFd()));
       const st = await fsp.stat(this.path).catch(() => undefined);
@@ -337,9 +449,9 @@ class FileFollower {
     }
   }
 
-  private flushCarry(out: string[]): void {
-    if (this.carry) out.push(this.carry); // conmon ends every record with \n; a torn one is kept
-    this.carry = '';
+  private flushCarry(out: Buffer[]): void {
+    if (this.carry?.length) out.push(this.carry); // conmon ends every record with \n; a torn one is kept
+    this.carry = undefined;
   }
 
   /** The file rotated in right after the one being read (the log path itself when none is between). */
@@ -359,25 +471,25 @@ class FileFollower {
     return inodes[i]! >= 0 ? chain[i] : undefined;
   }
 
-  private async drainFd(): Promise<string[]> {
-    const out: string[] = [];
-    const buf = Buffer.alloc(64 * 1024);
-    let acc = '';
-    for (;;) {
+  private async drainFd(): Promise<Buffer[]> {
+    const out: Buffer[] = [];
+    // At most a few MiB per call, so following a huge log never holds it all in memory.
+    for (let total = 0; total < 4 << 20;) {
+      const buf = Buffer.allocUnsafe(1 << 20);
       const { bytesRead } = await this.fd!.read(buf, 0, buf.length, this.offset);
       if (bytesRead === 0) break;
+      total += bytesRead;
       this.offset += bytesRead;
-      acc += this.decoder.write(buf.subarray(0, bytesRead));
+      const chunk = buf.subarray(0, bytesRead);
+      out.push(
+        ...splitLines(this.carry ? Buffer.concat([this.carry, chunk]) : chunk, (rest) => (this.carry = rest)),
+      );
     }
-    if (!acc) return out;
-    const parts = (this.carry + acc).split('\n');
-    this.carry = parts.pop()!;
-    out.push(...parts);
     return out;
   }
 
   /** Waits for new lines; `done` once the container exited (or abort) and the file is drained. */
-  async next(): Promise<{ lines: string[]; done: boolean }> {
+  async next(): Promise<{ lines: Buffer[]; done: boolean }> {
     for (;;) {
       if (this.opts.signal?.aborted) return { lines: [], done: true };
       const wasExited = this.exited;

@@ -1,9 +1,10 @@
+import type { ServerResponse } from 'node:http';
 import type { Router } from '../router.js';
 import type { Engine } from '../../engine.js';
 import { boolParam, readJSON, sendEmpty, sendJSON, versionAtLeast, type RequestContext } from '../http.js';
 import { frame, stdioConnection, type StdioConnection } from '../hijack.js';
 import { ConflictError, InvalidArgumentError } from '../../errors.js';
-import { readLogs } from '../../runtime/logs.js';
+import { readLogBatches, readLogs, type LogEntry } from '../../runtime/logs.js';
 import type { AttachStream } from '../../runtime/attach.js';
 import { parseTimestamp } from '../../images/views.js';
 import type { ContainerRecord } from '../../containers/store.js';
@@ -43,6 +44,35 @@ class DetachScanner {
   }
 }
 
+/** Log messages as one buffer: raw for a TTY, each in its stdcopy frame otherwise. */
+function encodeMessages(batch: LogEntry[], tty: boolean): Buffer {
+  if (tty) return Buffer.concat(batch.map((e) => e.data));
+  let size = 0;
+  for (const e of batch) size += 8 + e.data.length;
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const e of batch) {
+    out[at] = e.stream === 'stdout' ? 1 : 2;
+    out.fill(0, at + 1, at + 4);
+    out.writeUInt32BE(e.data.length, at + 4);
+    e.data.copy(out, at + 8);
+    at += 8 + e.data.length;
+  }
+  return out;
+}
+
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
 /** Writes one output chunk: raw for a TTY, stdcopy-framed otherwise. */
 function writer(conn: StdioConnection, tty: boolean) {
   return (stream: 'stdout' | 'stderr', chunk: Buffer) =>
@@ -60,6 +90,8 @@ function pipeStdio(
     stderr: boolean;
     detachKeys: Buffer;
     onDetach?: () => void;
+    /** Keep the connection open until this settles too (an exec's recorded exit code). */
+    endAfter?: Promise<unknown>;
   },
 ): Promise<void> {
   const write = writer(conn, opts.tty);
@@ -81,7 +113,8 @@ function pipeStdio(
     conn.onInputEnd(() => stream.closeStdin());
   }
   conn.onClose(() => stream.close());
-  return stream.ended.then(
+  const after = () => opts.endAfter;
+  return stream.ended.then(after, after).then(
     () => conn.end(),
     () => conn.end(),
   );
@@ -167,7 +200,7 @@ export function stdioRoutes(router: Router, engine: Engine): void {
     });
     ctx.res.flushHeaders();
     const follow = boolParam(q, 'follow') && containers.resolve(rec.id).state.running;
-    const entries = readLogs(containers.logPath(rec), {
+    const batches = readLogBatches(containers.logPath(rec), {
       follow,
       tail: tail && tail !== 'all' ? Number(tail) : undefined,
       since: since && since !== '0' ? new Date(parseTimestamp(since)) : undefined,
@@ -180,10 +213,10 @@ export function stdioRoutes(router: Router, engine: Engine): void {
         : undefined,
       signal: controller.signal,
     });
+    // One write per batch read from the log, waiting for the client: a 100 MB log must not pile up.
     try {
-      for await (const e of entries) {
-        const data = Buffer.from(e.line);
-        ctx.res.write(tty ? data : frame(e.stream === 'stdout' ? 1 : 2, data));
+      for await (const batch of batches) {
+        if (!ctx.res.write(encodeMessages(batch, tty))) await drained(ctx.res);
       }
     } catch {
       // client went away or the log vanished with the container
@@ -197,16 +230,33 @@ export function stdioRoutes(router: Router, engine: Engine): void {
   });
 
   router.post('/exec/([^/]+)/start', async (ctx) => {
-    const body = (await readJSON<{ Detach?: boolean; Tty?: boolean }>(ctx.req)) ?? {};
+    const body =
+      (await readJSON<{ Detach?: boolean; Tty?: boolean; ConsoleSize?: [number, number] | null }>(ctx.req)) ??
+      {};
     const exec = engine.execs.get(ctx.params[0]!);
     const detach = Boolean(body.Detach);
     const tty = body.Tty ?? exec.config.Tty;
-    const { done } = await engine.execs.start(exec.id, { detach, tty });
     if (detach) {
+      await engine.execs.start(exec.id, { detach, tty });
       sendEmpty(ctx.res, 200);
       return;
     }
+    // State conflicts answer before the hijack; once hijacked, a failure to run the process is
+    // written into the stream (as dockerd does) and its exit code (126/127) is in exec inspect.
+    if (exec.running || exec.exitCode !== null)
+      throw new ConflictError(`Error: Exec command ${exec.id} has already run`);
+    const target = containers.resolve(exec.containerId);
+    if (!target.state.running) throw new ConflictError(`container ${target.id} is not running`);
     const conn = stdioConnection(ctx, kindFor(ctx, tty));
+    let done: Promise<number>;
+    try {
+      const consoleSize = Array.isArray(body.ConsoleSize) ? body.ConsoleSize : undefined;
+      ({ done } = await engine.execs.start(exec.id, { detach, tty, consoleSize }));
+    } catch (err) {
+      writer(conn, tty)('stdout', Buffer.from(`${(err as Error).message}\r\n`));
+      conn.end();
+      return;
+    }
     const stream = exec.session?.stream;
     if (!stream) return conn.end();
     await pipeStdio(conn, stream, {
@@ -215,6 +265,8 @@ export function stdioRoutes(router: Router, engine: Engine): void {
       stdout: true,
       stderr: true,
       detachKeys: parseDetachKeys(exec.config.DetachKeys || 'ctrl-p,ctrl-q'),
+      // The CLI reads the exit code from exec inspect as soon as the stream ends: record it first.
+      endAfter: done,
     });
     await done;
   });
@@ -241,7 +293,7 @@ async function replayLogs(
       stdout: opts.stdout,
       stderr: opts.stderr,
     })) {
-      write(e.stream, Buffer.from(e.line));
+      write(e.stream, e.data);
     }
   } catch {
     // no log yet
