@@ -10,7 +10,16 @@ describe('runtime error messages', () => {
     );
     expect(
       runtimeErrorMessage('crun: executable file `nope` not found in $PATH: No such file or directory\n'),
-    ).toBe('executable file `nope` not found in $PATH: No such file or directory');
+    ).toBe('exec: "nope": executable file not found in $PATH');
+  });
+
+  it("rewords crun's failures the way the docker CLI matches them (its exit codes 127/126)", () => {
+    expect(
+      runtimeErrorMessage('crun: executable file `/no/x` not found in $PATH: No such file or directory'),
+    ).toBe('exec: "/no/x": stat /no/x: no such file or directory');
+    expect(runtimeErrorMessage('crun: open executable: Permission denied')).toBe(
+      'open executable: permission denied',
+    );
   });
 
   it('maps failures to docker exit codes', () => {

@@ -160,7 +160,24 @@ export function runtimeErrorMessage(raw: string): string {
     const t = line.trim();
     if (t) msgs.push(t.replace(/^(crun|runc): /, ''));
   }
-  return msgs.length ? msgs[msgs.length - 1]! : raw.trim();
+  return dockerWording(msgs.length ? msgs[msgs.length - 1]! : raw.trim());
+}
+
+/**
+ * crun words start failures differently from runc; the docker CLI picks its exit code (127/126) by
+ * matching runc's lowercase wording, so speak it.
+ */
+export function dockerWording(message: string): string {
+  return message
+    .replace(
+      /executable file `([^`]*)` not found in \$PATH(?:: No such file or directory)?/,
+      (_m, file: string) =>
+        file.includes('/')
+          ? `exec: "${file}": stat ${file}: no such file or directory`
+          : `exec: "${file}": executable file not found in $PATH`,
+    )
+    .replace(/: Permission denied/g, ': permission denied')
+    .replace(/: No such file or directory/g, ': no such file or directory');
 }
 
 /**
