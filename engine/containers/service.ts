@@ -21,7 +21,7 @@ import { mountPoint, mountRequests, parseBind } from './mounts.js';
 import { mountRootfs, rootfsPaths, unmountRootfs } from './rootfs.js';
 import type { ExitInfo, NetworkPort, NetworkSetup, RuntimePort, SpecPort, VolumePort } from './ports.js';
 import { stateWord } from './status.js';
-import { healthMonitor } from './health.js'; // health-check hook (containers-extra)
+import { healthMonitor } from './health.js';
 import { logLimits } from './log-rotation.js';
 
 export interface ContainerServiceDeps {
@@ -123,6 +123,7 @@ export class ContainerService {
         };
         await this.store.save(rec);
         this.watchExit(rec.id);
+        healthMonitor(this).start(rec); // adopted: its health checks resume
       } else if (st) {
         // Exited while we were away: conmon recorded the exit code.
         this.watchExit(rec.id);
@@ -378,7 +379,7 @@ export class ContainerService {
       rec.manuallyStopped = false;
       await this.store.save(rec);
       this.emit(rec, 'start');
-      healthMonitor(this).start(rec); // health-check hook (containers-extra)
+      healthMonitor(this).start(rec);
       this.watchExit(rec.id);
     } catch (err) {
       for (const undo of cleanup.reverse()) await undo().catch(() => undefined);
@@ -447,7 +448,7 @@ export class ContainerService {
   private async recordExit(id: string, info: ExitInfo, error = ''): Promise<void> {
     const rec = this.store.get(id);
     if (!rec) return;
-    healthMonitor(this).stop(id); // health-check hook (containers-extra)
+    healthMonitor(this).stop(id);
     await this.deps.runtime.delete(id, { force: true }).catch(() => undefined);
     await this.deps.network.release(rec).catch(() => undefined);
     for (const m of rec.mounts)
