@@ -149,6 +149,7 @@ export function unavailableRuntime(err: Error): RuntimePort {
     attach: fail,
     resize: fail,
     exec: fail,
+    update: fail,
   };
 }
 

@@ -21,6 +21,7 @@ export type RuntimePort = Pick<
   | 'attach'
   | 'resize'
   | 'exec'
+  | 'update'
 >;
 
 export interface NetworkSetup {

@@ -22,6 +22,7 @@ import { mountRootfs, rootfsPaths, unmountRootfs } from './rootfs.js';
 import type { ExitInfo, NetworkPort, NetworkSetup, RuntimePort, SpecPort, VolumePort } from './ports.js';
 import { stateWord } from './status.js';
 import { healthMonitor } from './health.js';
+import { linuxResources, type SpecHostConfig } from '../runtime/spec/index.js';
 import { logLimits } from './log-rotation.js';
 
 export interface ContainerServiceDeps {
@@ -679,6 +680,11 @@ export class ContainerService {
       if (body[key] !== undefined) next[key] = body[key];
     }
     validateHostConfig(next);
+    // A running container gets its new limits at once, as with dockerd.
+    if (rec.state.running) {
+      const resources = linuxResources(next as SpecHostConfig, {});
+      await this.deps.runtime.update(rec.id, resources as Record<string, unknown>);
+    }
     rec.hostConfig = next;
     await this.store.save(rec);
     this.emit(rec, 'update');

@@ -237,6 +237,17 @@ export class OciRuntime {
     }
   }
 
+  /** Applies new resource limits to a running container (`docker update`): the OCI `linux.resources` object. */
+  async update(id: string, resources: Record<string, unknown>): Promise<void> {
+    const file = join(this.ctrDir(id), 'resources.json');
+    await fsp.writeFile(file, JSON.stringify(resources));
+    try {
+      await this.runtime(['update', '--resources', file, id]);
+    } finally {
+      await fsp.rm(file, { force: true });
+    }
+  }
+
   async pause(id: string): Promise<void> {
     await this.runtime(['pause', id]).catch((e: unknown) => {
       throw this.stateError(id, e);
