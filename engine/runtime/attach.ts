@@ -19,6 +19,12 @@ import { basename, dirname } from 'node:path';
 const RELAY = String.raw`
 use strict; use warnings; use Socket;
 my ($dir, $name) = @ARGV;
+# Started ahead of time (no arguments): the first stdin line names the socket, "<dir>\t<name>\n".
+if (!defined $dir) {
+  my $line = '';
+  while (1) { my $r = sysread(STDIN, my $c, 1); exit 0 unless $r; last if $c eq "\n"; $line .= $c }
+  ($dir, $name) = split(/\t/, $line, 2);
+}
 chdir($dir) or do { print STDERR "chdir $dir: $!\n"; exit 2 };
 socket(my $s, AF_UNIX, SOCK_SEQPACKET, 0) or do { print STDERR "socket: $!\n"; exit 2 };
 connect($s, pack_sockaddr_un($name)) or do { print STDERR "connect $dir/$name: $!\n"; exit 3 };
@@ -107,10 +113,47 @@ class RelayAttach extends EventEmitter implements AttachStream {
 }
 
 /** Connects to the attach socket at `socketPath`. Rejects if conmon is not listening there. */
-export function connectAttach(socketPath: string, perlPath = 'perl'): Promise<AttachStream> {
-  const relay = spawn(perlPath, ['-e', RELAY, dirname(socketPath), basename(socketPath)], {
-    stdio: ['pipe', 'pipe', 'pipe'],
+/**
+ * One relay started ahead of time: perl's start-up (~20-30 ms) is then off the path between a
+ * container's create and start, which `docker run` waits on.
+ */
+let warm: { perlPath: string; relay: ChildProcess } | undefined;
+
+function startRelay(perlPath: string): ChildProcess {
+  const relay = spawn(perlPath, ['-e', RELAY], { stdio: ['pipe', 'pipe', 'pipe'] });
+  relay.on('error', () => undefined);
+  return relay;
+}
+
+/** Keeps a relay ready for the next attach (without holding the engine's event loop open). */
+export function prepareRelay(perlPath = 'perl'): void {
+  if (warm && warm.perlPath === perlPath && warm.relay.exitCode === null && !warm.relay.killed) return;
+  const relay = startRelay(perlPath);
+  relay.unref();
+  for (const s of [relay.stdin, relay.stdout, relay.stderr])
+    (s as unknown as { unref?: () => void } | null)?.unref?.();
+  warm = { perlPath, relay };
+  relay.on('exit', () => {
+    if (warm?.relay === relay) warm = undefined;
   });
+}
+
+function takeRelay(perlPath: string): ChildProcess {
+  const w = warm;
+  warm = undefined;
+  prepareRelay(perlPath);
+  if (w && w.perlPath === perlPath && w.relay.exitCode === null && !w.relay.killed) {
+    w.relay.ref();
+    for (const s of [w.relay.stdin, w.relay.stdout, w.relay.stderr])
+      (s as unknown as { ref?: () => void } | null)?.ref?.();
+    return w.relay;
+  }
+  return startRelay(perlPath);
+}
+
+export function connectAttach(socketPath: string, perlPath = 'perl'): Promise<AttachStream> {
+  const relay = takeRelay(perlPath);
+  relay.stdin!.write(`${dirname(socketPath)}\t${basename(socketPath)}\n`);
   const stream = new RelayAttach(relay);
   return new Promise((resolve, reject) => {
     let connected = false;
