@@ -79,6 +79,7 @@ export class Engine {
         stateRoot: join(this.dataRoot, 'rt'),
         cgroupManager: 'cgroupfs',
       });
+      prepareRelay(found.perlPath);
     } catch (err) {
       this.runtime = unavailableRuntime(err as Error);
     }
