@@ -163,6 +163,8 @@ export function managedNetwork(networks: NetworkManager): NetworkPort {
       networks.resolve(mode);
     },
     async setup(rec, hostsFile) {
+      // `none`: the runtime makes a fresh namespace with only loopback; nothing to set up or release.
+      if (rec.network.mode === 'none') return { netns: undefined, ports: {}, resolvConf: await hostResolvConf() };
       if (rec.network.mode === 'host') {
         await copyFile('/etc/hosts', hostsFile).catch(() => writeFile(hostsFile, '127.0.0.1\tlocalhost\n'));
         return { netns: 'host', ports: {}, hostsManaged: true, resolvConf: await hostResolvConf() };
@@ -211,6 +213,7 @@ export function managedNetwork(networks: NetworkManager): NetworkPort {
       };
     },
     async release(rec) {
+      if (rec.network.mode === 'none' || rec.network.mode === 'host') return;
       await networks.release(rec.id);
     },
   };

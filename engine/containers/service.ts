@@ -109,7 +109,7 @@ export class ContainerService {
   async init(): Promise<void> {
     for (const rec of this.store.all()) {
       if (rec.state.removing) {
-        await this.finishRemove(rec, true).catch(() => undefined);
+        await this.finishRemove(rec, true, true).catch(() => undefined);
         continue;
       }
       if (!rec.state.running && !rec.state.restarting) continue;
@@ -723,9 +723,15 @@ export class ContainerService {
     });
   }
 
-  private async finishRemove(rec: ContainerRecord, removeVolumes: boolean): Promise<void> {
-    await this.deps.runtime.delete(rec.id, { force: true }).catch(() => undefined);
-    await this.deps.network.release(rec).catch(() => undefined);
+  /**
+   * Forgets a stopped container. Its runtime state and network were released when its exit was
+   * recorded; `full` (recovery after a crash mid-removal) releases them again to be sure.
+   */
+  private async finishRemove(rec: ContainerRecord, removeVolumes: boolean, full = false): Promise<void> {
+    if (full) {
+      await this.deps.runtime.delete(rec.id, { force: true }).catch(() => undefined);
+      await this.deps.network.release(rec).catch(() => undefined);
+    }
     await unmountRootfs(rootfsPaths(this.store.dir(rec.id))).catch(() => undefined);
     await this.store.delete(rec.id);
     if (removeVolumes) {
