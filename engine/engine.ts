@@ -19,7 +19,6 @@ import { NetworkManager } from './network/index.js';
 import type { RuntimePort } from './containers/ports.js';
 import { OciRuntime } from './runtime/oci-runtime.js';
 import { detectRuntime } from './runtime/detect.js';
-import { prepareRelay } from './runtime/attach.js';
 import { LogRotator } from './containers/log-rotation.js';
 
 /** The engine's services, wired together. No HTTP here: see api/. */
@@ -79,7 +78,6 @@ export class Engine {
         stateRoot: join(this.dataRoot, 'rt'),
         cgroupManager: 'cgroupfs',
       });
-      prepareRelay(found.perlPath);
     } catch (err) {
       this.runtime = unavailableRuntime(err as Error);
     }

@@ -114,10 +114,10 @@ class RelayAttach extends EventEmitter implements AttachStream {
 
 /** Connects to the attach socket at `socketPath`. Rejects if conmon is not listening there. */
 /**
- * One relay started ahead of time: perl's start-up (~20-30 ms) is then off the path between a
- * container's create and start, which `docker run` waits on.
+ * One relay started ahead of time (when a container is being created): perl's start-up (~20-30 ms)
+ * then overlaps conmon's instead of sitting between the container's create and start.
  */
-let warm: { perlPath: string; relay: ChildProcess } | undefined;
+let warm: { perlPath: string; relay: ChildProcess; expiry: NodeJS.Timeout } | undefined;
 
 function startRelay(perlPath: string): ChildProcess {
   const relay = spawn(perlPath, ['-e', RELAY], { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -132,7 +132,13 @@ export function prepareRelay(perlPath = 'perl'): void {
   relay.unref();
   for (const s of [relay.stdin, relay.stdout, relay.stderr])
     (s as unknown as { unref?: () => void } | null)?.unref?.();
-  warm = { perlPath, relay };
+  // An unused relay goes away after a while, so an idle engine holds no extra process.
+  const expiry = setTimeout(() => {
+    if (warm?.relay === relay) warm = undefined;
+    relay.kill();
+  }, 30_000);
+  expiry.unref();
+  warm = { perlPath, relay, expiry };
   relay.on('exit', () => {
     if (warm?.relay === relay) warm = undefined;
   });
@@ -141,7 +147,7 @@ export function prepareRelay(perlPath = 'perl'): void {
 function takeRelay(perlPath: string): ChildProcess {
   const w = warm;
   warm = undefined;
-  prepareRelay(perlPath);
+  if (w) clearTimeout(w.expiry);
   if (w && w.perlPath === perlPath && w.relay.exitCode === null && !w.relay.killed) {
     w.relay.ref();
     for (const s of [w.relay.stdin, w.relay.stdout, w.relay.stderr])

@@ -32,6 +32,7 @@ import { runtimeErrorMessage, signalStart, spawnConmon, startFailureExitCode } f
 import { detectRuntime, type DetectedRuntime } from './detect.js';
 
 export type { AttachStream, StdStream } from './attach.js';
+import { prepareRelay } from './attach.js';
 
 export interface RuntimeConfig {
   /** crun or runc. */
@@ -172,6 +173,8 @@ export class OciRuntime {
 
   /** Creates (does not start) the container in `bundle`; conmon supervises it from now on. */
   async create(id: string, bundle: string, opts: CreateOptions): Promise<{ pid: number; conmonPid: number }> {
+    // An attach usually follows at once (`docker run`): have its relay starting meanwhile.
+    prepareRelay(this.cfg.perlPath ?? 'perl');
     const dir = this.ctrDir(id);
     await fsp.rm(dir, { recursive: true, force: true });
     await Promise.all([
