@@ -372,7 +372,8 @@ export class OciRuntime {
       const t = setTimeout(() => ac.abort(), 10_000);
       await this.waitExit(id, ac.signal).catch(() => undefined);
       clearTimeout(t);
-      for (let i = 0; i < 100 && (await conmonAlive(rec.conmonPid, id)); i++) await sleep(20);
+      // conmon leaves within milliseconds of writing the exit code: poll finely (2 s at most).
+      for (let i = 0; i < 1000 && (await conmonAlive(rec.conmonPid, id)); i++) await sleep(2);
     }
     if (st) {
       await this.runtime(['delete', '--force', id]).catch((e: unknown) => {
