@@ -164,7 +164,8 @@ export function managedNetwork(networks: NetworkManager): NetworkPort {
     },
     async setup(rec, hostsFile) {
       // `none`: the runtime makes a fresh namespace with only loopback; nothing to set up or release.
-      if (rec.network.mode === 'none') return { netns: undefined, ports: {}, resolvConf: await hostResolvConf() };
+      if (rec.network.mode === 'none')
+        return { netns: undefined, ports: {}, resolvConf: await hostResolvConf() };
       if (rec.network.mode === 'host') {
         await copyFile('/etc/hosts', hostsFile).catch(() => writeFile(hostsFile, '127.0.0.1\tlocalhost\n'));
         return { netns: 'host', ports: {}, hostsManaged: true, resolvConf: await hostResolvConf() };
