@@ -94,7 +94,7 @@ export class Engine {
       layers: this.layers,
       events: this.events,
       runtime: this.runtime,
-      network: managedNetwork(this.networks),
+      network: managedNetwork(this.networks, () => this.containers),
       volumes: volumeAdapter(this.volumes),
       spec,
       dataRoot: this.dataRoot,

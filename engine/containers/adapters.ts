@@ -14,7 +14,8 @@ import {
 } from '../runtime/spec/index.js';
 import type { VolumeService } from '../volumes/service.js';
 import type { NetworkPort, RuntimePort, SpecPort, VolumePort } from './ports.js';
-import { InvalidArgumentError } from '../errors.js';
+import { ConflictError } from '../errors.js';
+import type { ContainerService } from './service.js';
 import type { EndpointOptions, NetworkManager } from '../network/index.js';
 import type { DockerPortBindings } from '../network/ports.js';
 import type { ContainerRecord, MountPoint, PortBinding } from './store.js';
@@ -154,18 +155,35 @@ export function unavailableRuntime(err: Error): RuntimePort {
 }
 
 /** Networking through the network manager: namespaces, pasta uplinks, published ports, peers' names. */
-export function managedNetwork(networks: NetworkManager): NetworkPort {
+export function managedNetwork(
+  networks: NetworkManager,
+  containers: () => Pick<ContainerService, 'resolve' | 'store'>,
+): NetworkPort {
   return {
     check(mode) {
       if (['default', 'bridge', 'host', 'none'].includes(mode)) return;
-      if (mode.startsWith('container:'))
-        throw new InvalidArgumentError(`network mode ${mode} is not supported yet`);
-      networks.resolve(mode);
+      if (mode.startsWith('container:')) containers().resolve(mode.slice('container:'.length));
+      else networks.resolve(mode);
     },
     async setup(rec, hostsFile) {
       // `none`: the runtime makes a fresh namespace with only loopback; nothing to set up or release.
       if (rec.network.mode === 'none')
         return { netns: undefined, ports: {}, resolvConf: await hostResolvConf() };
+      // `container:<id>`: join that running container's namespace and see its hosts and resolver.
+      if (rec.network.mode.startsWith('container:')) {
+        const other = containers().resolve(rec.network.mode.slice('container:'.length));
+        if (!other.state.running || !other.state.pid) {
+          throw new ConflictError(`cannot join network of a non running container: ${other.id}`);
+        }
+        const dir = containers().store.dir(other.id);
+        await copyFile(join(dir, 'hosts'), hostsFile);
+        return {
+          netns: `/proc/${other.state.pid}/ns/net`,
+          ports: {},
+          hostsManaged: true,
+          resolvConf: await readFile(join(dir, 'resolv.conf'), 'utf8').catch(() => hostResolvConf()),
+        };
+      }
       if (rec.network.mode === 'host') {
         await copyFile('/etc/hosts', hostsFile).catch(() => writeFile(hostsFile, '127.0.0.1\tlocalhost\n'));
         return { netns: 'host', ports: {}, hostsManaged: true, resolvConf: await hostResolvConf() };
@@ -214,7 +232,7 @@ export function managedNetwork(networks: NetworkManager): NetworkPort {
       };
     },
     async release(rec) {
-      if (rec.network.mode === 'none' || rec.network.mode === 'host') return;
+      if (['none', 'host'].includes(rec.network.mode) || rec.network.mode.startsWith('container:')) return;
       await networks.release(rec.id);
     },
   };

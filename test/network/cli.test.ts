@@ -194,4 +194,37 @@ describe('container networking through the docker CLI', () => {
     await dockerOk(s.eng, ['rm', '-f', 'web4']);
     await expect(httpGet(port)).rejects.toThrow();
   });
+
+  it("joins another container's network with --network container:<name>", async () => {
+    const port = await freePort();
+    await dockerOk(s.eng, [
+      'run',
+      '-d',
+      '--name',
+      'owner',
+      '-p',
+      `127.0.0.1:${port}:80`,
+      s.img,
+      'sleep',
+      '60',
+    ]);
+    // The joiner serves on the owner's namespace: the owner's published port reaches it.
+    await dockerOk(s.eng, [
+      'run',
+      '-d',
+      '--name',
+      'joiner',
+      '--network',
+      'container:owner',
+      s.img,
+      'sh',
+      '-c',
+      WEB,
+      'joiner',
+    ]);
+    expect(await httpGetRetry(port)).toBe('hello joiner\n');
+    const stopped = await s.eng.docker(['create', '--network', 'container:nosuch', s.img, 'true']);
+    expect(stopped.stderr).toContain('No such container: nosuch');
+    await dockerOk(s.eng, ['rm', '-f', 'joiner', 'owner']);
+  });
 });
