@@ -228,7 +228,8 @@ async function pullLayer(
       filled = true;
       if (source.errored) throw source.errored;
       const tar = decompress(compression);
-      const ingest = haveBlob ? undefined : engine.content.ingest(desc);
+      // The registry stream verifies the digest (and errors before its end otherwise): no second hash.
+      const ingest = haveBlob ? undefined : engine.content.ingest({ ...desc, verifiedBySource: true });
       source.on('error', (err) => {
         tar.destroy(err);
         ingest?.destroy(err);

@@ -64,6 +64,17 @@ describe('ContentStore', () => {
     expect(await readdir(join(root, 'ingest'))).toEqual([]);
   });
 
+  it('trusts a self-verifying source for the digest but still checks the size', async () => {
+    const data = Buffer.from('verified elsewhere');
+    const digest = sha256(data);
+    expect(
+      await store.putStream(Readable.from([data]), { digest, size: data.length, verifiedBySource: true }),
+    ).toBe(digest);
+    await expect(
+      store.putStream(Readable.from([data]), { digest: sha256('x'), size: 3, verifiedBySource: true }),
+    ).rejects.toThrow(/more data/);
+  });
+
   it('deletes blobs', async () => {
     const digest = await store.put(Buffer.from('x'));
     await store.delete(digest);
