@@ -1,6 +1,6 @@
 import type { Filters } from '../api/http.js';
 import { InvalidArgumentError } from '../errors.js';
-import { matchLabels } from '../images/views.js';
+import { matchLabels } from '../filters.js';
 import type { ContainerRecord } from './store.js';
 import { containerState } from './views.js';
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
-import { mkdir, writeFile, readdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import type { EventBus } from '../events.js';
 import type { ImageService } from '../images/service.js';
 import type { ContentStore } from '../store/content-store.js';
@@ -21,6 +21,7 @@ import { mountPoint, mountRequests, parseBind } from './mounts.js';
 import { mountRootfs, rootfsPaths, unmountRootfs } from './rootfs.js';
 import type { ExitInfo, NetworkPort, NetworkSetup, RuntimePort, SpecPort, VolumePort } from './ports.js';
 import { stateWord } from './status.js';
+import { directorySize } from '../store/disk-usage.js';
 import { healthMonitor } from './health.js';
 import { linuxResources, type SpecHostConfig } from '../runtime/spec/index.js';
 import { logLimits } from './log-rotation.js';
@@ -752,7 +753,7 @@ export class ContainerService {
     let reclaimed = 0;
     for (const rec of this.store.all()) {
       if (rec.state.running || rec.state.restarting || !keep(rec)) continue;
-      const size = await dirSize(rootfsPaths(this.store.dir(rec.id)).upper);
+      const size = await directorySize(rootfsPaths(this.store.dir(rec.id)).upper);
       try {
         await this.remove(rec.id, {});
         deleted.push(rec.id);
@@ -781,35 +782,4 @@ export function parseSize(v: string | undefined): number | undefined {
   if (!m) throw new InvalidArgumentError(`invalid size: '${v}'`);
   const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
   return Math.floor(Number(m[1]) * mult);
-}
-
-/** Bytes used under a directory (file sizes, hard links once). */
-export async function dirSize(dir: string): Promise<number> {
-  const { lstat } = await import('node:fs/promises');
-  let total = 0;
-  const seen = new Set<string>();
-  const walk = async (d: string): Promise<void> => {
-    let entries;
-    try {
-      entries = await readdir(d, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) await walk(p);
-      else {
-        const st = await lstat(p).catch(() => undefined);
-        if (!st) continue;
-        const key = `${st.dev}:${st.ino}`;
-        if (st.nlink > 1) {
-          if (seen.has(key)) continue;
-          seen.add(key);
-        }
-        total += st.size;
-      }
-    }
-  };
-  await walk(dir);
-  return total;
 }

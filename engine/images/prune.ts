@@ -1,7 +1,8 @@
 import type { Filters } from '../api/http.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { DeleteRecord, ImageService } from './service.js';
-import { matchLabels, parseTimestamp, createdSeconds } from './views.js';
+import { createdSeconds } from './views.js';
+import { excludeLabels, matchLabels, parseTimestamp } from '../filters.js';
 import { storedRef } from './references.js';
 
 export interface PruneReport {
@@ -31,7 +32,7 @@ export async function pruneImages(service: ImageService, filters: Filters): Prom
     const created = createdSeconds(img) * 1000;
     if (until && !until.every((t) => created < t)) continue;
     if (!matchLabels(img.labels, labels)) continue;
-    if (notLabels && notLabels.some((l) => matchLabels(img.labels, [l]))) continue;
+    if (!excludeLabels(img.labels, notLabels)) continue;
     const usage = service.usage(img.id);
     if (usage.running.length + usage.stopped.length > 0) continue;
     if (!service.store.get(img.id)) continue; // removed meanwhile

@@ -1,19 +1,13 @@
 import { InvalidArgumentError } from '../errors.js';
+import { excludeLabels, matchLabels } from '../filters.js';
 
 /** `key`, `key=value` label filters against a label map (docker's MatchKVList). */
-export function labelsMatch(labels: Record<string, string>, wanted: readonly string[]): boolean {
-  return wanted.every((w) => {
-    const eq = w.indexOf('=');
-    if (eq < 0) return w in labels;
-    const key = w.slice(0, eq);
-    return key in labels && labels[key] === w.slice(eq + 1);
-  });
-}
+export const labelsMatch = (labels: Record<string, string>, wanted: readonly string[]): boolean =>
+  matchLabels(labels, wanted);
 
 /** docker's `label!=` semantics: none of the given labels (or key=value pairs) may match. */
-export function labelsExclude(labels: Record<string, string>, unwanted: readonly string[]): boolean {
-  return unwanted.every((w) => !labelsMatch(labels, [w]));
-}
+export const labelsExclude = (labels: Record<string, string>, unwanted: readonly string[]): boolean =>
+  excludeLabels(labels, unwanted);
 
 /** A name filter matches like dockerd's `Args.Match`: as a regular expression, or as a substring. */
 export function nameMatches(name: string, patterns: readonly string[]): boolean {

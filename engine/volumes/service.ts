@@ -12,7 +12,7 @@ import { fsyncDir, writeFileAtomic } from '../store/atomic-file.js';
 import { ANONYMOUS_LABEL, isValidVolumeName, randomVolumeName, validateVolumeName } from './names.js';
 import { mountArgs, needsMount, sameOptions, validateDriverOptions } from './options.js';
 import { isMountPoint, mount, unmount, unmountAllUnder } from './mounts.js';
-import { directorySize } from './size.js';
+import { directorySize } from '../store/disk-usage.js';
 import { applyAttributes, copyTree, resolveInRoot } from './seed.js';
 import { boolFilter, labelsExclude, labelsMatch, nameMatches } from './filters.js';
 

@@ -5,9 +5,9 @@ import { InvalidArgumentError } from '../../errors.js';
 import { parseCreateBody } from '../../containers/config.js';
 import { containerInspect, containerSummary } from '../../containers/views.js';
 import { LIST_FILTERS, listContainers } from '../../containers/list.js';
-import { dirSize } from '../../containers/service.js';
+import { directorySize } from '../../store/disk-usage.js';
 import { rootfsPaths } from '../../containers/rootfs.js';
-import { matchLabels, parseTimestamp } from '../../images/views.js';
+import { excludeLabels, matchLabels, parseTimestamp } from '../../filters.js';
 import { repoTagsAndDigests } from '../../images/references.js';
 import type { ContainerRecord } from '../../containers/store.js';
 import { join } from 'node:path';
@@ -23,7 +23,7 @@ export function containerRoutes(router: Router, engine: Engine): void {
   const containers = engine.containers;
 
   const sizes = async (rec: ContainerRecord) => {
-    const rw = await dirSize(rootfsPaths(containers.store.dir(rec.id)).upper);
+    const rw = await directorySize(rootfsPaths(containers.store.dir(rec.id)).upper);
     const img = engine.imageStore.get(rec.imageId);
     return { rw, rootFs: rw + (img?.size ?? 0) };
   };
@@ -182,7 +182,7 @@ export function containerRoutes(router: Router, engine: Engine): void {
       const l = (rec.config.Labels as Record<string, string>) ?? {};
       if (until && !until.every((t) => Date.parse(rec.created) < t)) return false;
       if (!matchLabels(l, labels)) return false;
-      if (notLabels && notLabels.some((x) => matchLabels(l, [x]))) return false;
+      if (!excludeLabels(l, notLabels)) return false;
       return true;
     });
     sendJSON(ctx.res, 200, report);

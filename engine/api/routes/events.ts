@@ -2,7 +2,7 @@ import type { Router } from '../router.js';
 import type { Engine } from '../../engine.js';
 import { parseFilters } from '../http.js';
 import type { EngineEvent } from '../../events.js';
-import { parseTimestamp } from '../../images/views.js';
+import { parseTimestamp } from '../../filters.js';
 import { InvalidArgumentError } from '../../errors.js';
 
 const EVENT_FILTERS = [

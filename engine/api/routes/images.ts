@@ -12,7 +12,7 @@ import { imageHistory, imageInspect, type ImageConfigFile } from '../../images/i
 import { pruneImages } from '../../images/prune.js';
 import type { ImageRecord } from '../../store/image-store.js';
 import { InvalidArgumentError } from '../../errors.js';
-import { dirSize } from '../../containers/service.js';
+import { directorySize } from '../../store/disk-usage.js';
 import { rootfsPaths } from '../../containers/rootfs.js';
 import { containerSummary } from '../../containers/views.js';
 
@@ -142,7 +142,7 @@ export function imageRoutes(router: Router, engine: Engine): void {
       for (const rec of engine.containerStore
         .all()
         .sort((a, b) => Date.parse(b.created) - Date.parse(a.created))) {
-        const rw = await dirSize(rootfsPaths(engine.containerStore.dir(rec.id)).upper);
+        const rw = await directorySize(rootfsPaths(engine.containerStore.dir(rec.id)).upper);
         const img = engine.imageStore.get(rec.imageId);
         list.push(containerSummary(rec, rec.image, { rw, rootFs: rw + (img?.size ?? 0) }));
       }

@@ -1,6 +1,7 @@
 import type { Router } from '../router.js';
 import { parseFilters, readJSON, sendEmpty, sendJSON, type Filters } from '../http.js';
 import { InvalidArgumentError } from '../../errors.js';
+import { excludeLabels, matchLabels, parseTimestamp } from '../../filters.js';
 import type { EndpointOptions, NetworkManager, NetworkRecord } from '../../network/index.js';
 
 export interface NetworkRouteDeps {
@@ -16,23 +17,6 @@ export interface NetworkRouteDeps {
 }
 
 type CreateBody = Parameters<NetworkManager['create']>[0];
-
-function labelMatches(labels: Record<string, string>, wanted: readonly string[]): boolean {
-  return wanted.every((w) => {
-    const i = w.indexOf('=');
-    return i < 0 ? w in labels : labels[w.slice(0, i)] === w.slice(i + 1);
-  });
-}
-
-/** `until` as dockerd reads it: RFC 3339, or Unix seconds (with optional fraction), or a duration. */
-function untilMs(v: string): number {
-  if (/^\d+(\.\d+)?$/.test(v)) return Number(v) * 1000;
-  const d = /^(\d+)(s|m|h)$/.exec(v);
-  if (d) return Date.now() - Number(d[1]) * { s: 1e3, m: 6e4, h: 3.6e6 }[d[2] as 's' | 'm' | 'h'];
-  const t = Date.parse(v);
-  if (Number.isNaN(t)) throw new InvalidArgumentError(`invalid until filter: ${v}`);
-  return t;
-}
 
 function listFilter(filters: Filters, networks: NetworkManager): (n: NetworkRecord) => boolean {
   return (n) => {
@@ -51,7 +35,7 @@ function listFilter(filters: Filters, networks: NetworkManager): (n: NetworkReco
         return (v === 'builtin') === n.predefined;
       }) &&
       any('dangling', (v) => (['true', '1'].includes(v) ? !n.predefined && !networks.inUse(n) : true)) &&
-      labelMatches(n.labels, filters.get('label') ?? [])
+      matchLabels(n.labels, filters.get('label') ?? [])
     );
   };
 }
@@ -79,13 +63,13 @@ export function networkRoutes(router: Router, deps: NetworkRouteDeps): void {
 
   router.post('/networks/prune', async (ctx) => {
     const filters = parseFilters(ctx.query, ['until', 'label', 'label!']);
-    const until = filters.get('until')?.map(untilMs);
+    const until = filters.get('until')?.map((v) => parseTimestamp(v));
     const labels = filters.get('label') ?? [];
     const notLabels = filters.get('label!') ?? [];
     const keep = (n: NetworkRecord) =>
       (until !== undefined && until.some((t) => Date.parse(n.created) >= t)) ||
-      !labelMatches(n.labels, labels) ||
-      (notLabels.length > 0 && notLabels.some((l) => labelMatches(n.labels, [l])));
+      !matchLabels(n.labels, labels) ||
+      !excludeLabels(n.labels, notLabels);
     const removed = await networks.prune(keep);
     sendJSON(ctx.res, 200, { NetworksDeleted: removed });
   });

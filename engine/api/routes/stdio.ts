@@ -6,7 +6,7 @@ import { frame, stdioConnection, type StdioConnection } from '../hijack.js';
 import { ConflictError, InvalidArgumentError } from '../../errors.js';
 import { readLogBatches, readLogs, type LogEntry } from '../../runtime/logs.js';
 import type { AttachStream } from '../../runtime/attach.js';
-import { parseTimestamp } from '../../images/views.js';
+import { parseTimestamp } from '../../filters.js';
 import type { ContainerRecord } from '../../containers/store.js';
 
 /** Parses docker's detach keys (`ctrl-p,ctrl-q`, `a`, `ctrl-@`…) into bytes. */
