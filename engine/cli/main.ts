@@ -8,6 +8,7 @@ const USAGE = `Usage: berth <command> [options]
 
 Commands:
   engine    Run the engine headless, serving the Docker Engine API on a UNIX socket
+  serve     Run the engine and the web UI on 127.0.0.1 (berth serve --help)
   context   Create or update the "${CONTEXT_NAME}" docker context for a socket (--socket PATH)
   version   Print the version
 

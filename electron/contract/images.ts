@@ -1,0 +1,4 @@
+// The images part of the bridge contract. (Filled in by the images feature.)
+export const imageMethods = {};
+
+export const imageTopics = {};

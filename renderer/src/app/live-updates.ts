@@ -1,0 +1,57 @@
+// Keeps every list live: engine events invalidate the queries they affect, in small batches.
+import { useQueryClient } from '@tanstack/react-query';
+import { useRef } from 'react';
+import { useSubscription } from '../bridge/hooks';
+import type { EngineEvent } from '../bridge/contract';
+
+/** Which query-key roots an event makes stale. */
+export function keysFor(event: EngineEvent): string[] {
+  switch (event.Type) {
+    case 'container':
+      return ['containers', 'disk', 'volumes', 'images', 'system'];
+    case 'image':
+      return ['images', 'disk', 'system'];
+    case 'volume':
+      return ['volumes', 'disk'];
+    case 'network':
+      return ['networks'];
+    case 'berth':
+      return ['*'];
+    default:
+      return [];
+  }
+}
+
+export function useLiveUpdates(): void {
+  const qc = useQueryClient();
+  const pending = useRef(new Set<string>());
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const flush = () => {
+    timer.current = undefined;
+    const keys = [...pending.current];
+    pending.current.clear();
+    if (keys.includes('*')) {
+      void qc.invalidateQueries();
+      return;
+    }
+    for (const key of keys) void qc.invalidateQueries({ queryKey: [key] });
+  };
+  useSubscription(
+    'events',
+    {},
+    {
+      onEvent: (event) => {
+        // Exec and attach events fire constantly during a terminal session and change no list.
+        if (event.Type === 'container' && /^(exec_|attach|resize|top)/.test(event.Action)) return;
+        for (const key of keysFor(event)) pending.current.add(key);
+        timer.current ??= setTimeout(flush, 150);
+      },
+      // When the stream comes back after an outage, anything may have changed.
+      onEnd: () => {
+        pending.current.add('*');
+        timer.current ??= setTimeout(flush, 1000);
+      },
+    },
+    { retryOnError: true },
+  );
+}

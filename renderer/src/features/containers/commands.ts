@@ -1,0 +1,4 @@
+import type { Command } from '../../app/commands';
+
+/** This feature's entries in the command palette. */
+export const containersCommands: Command[] = [];
