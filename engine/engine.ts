@@ -20,6 +20,8 @@ import type { RuntimePort } from './containers/ports.js';
 import { OciRuntime } from './runtime/oci-runtime.js';
 import { detectRuntime } from './runtime/detect.js';
 import { LogRotator } from './containers/log-rotation.js';
+import { detectRootless, type RootlessInfo } from './runtime/rootless/userns.js';
+import { hideHybridCgroup2 } from './runtime/rootless/mounts.js';
 
 /** The engine's services, wired together. No HTTP here: see api/. */
 export class Engine {
@@ -38,6 +40,8 @@ export class Engine {
   networks!: NetworkManager;
   private logRotator: LogRotator | undefined;
   id = '';
+  /** Set when running rootless: as root of a user namespace that maps the user's IDs. */
+  readonly rootless: RootlessInfo | undefined = detectRootless();
 
   constructor(
     readonly dataRoot: string,
@@ -72,21 +76,25 @@ export class Engine {
     await this.volumes.init();
     await this.containerStore.init();
     try {
+      if (this.rootless) await hideHybridCgroup2();
       const found = await detectRuntime(join(this.dataRoot, 'rt', 'bin'));
       this.runtime = new OciRuntime({
         ...found,
         stateRoot: join(this.dataRoot, 'rt'),
         cgroupManager: 'cgroupfs',
+        cgroups: !this.rootless || this.rootless.cgroups,
       });
     } catch (err) {
       this.runtime = unavailableRuntime(err as Error);
     }
     this.networks = await NetworkManager.open({
       stateDir: join(this.dataRoot, 'network'),
+      // Rootless: /run/netns is the real root's; bind namespaces in our own mount namespace instead.
+      netnsDir: this.rootless ? join(this.dataRoot, 'network', 'netns') : undefined,
       onEvent: (action, id, attrs) =>
         this.events.emit('network', action, id, attrs as Record<string, string>),
     });
-    const spec = specAdapter();
+    const spec = specAdapter({ rootless: this.rootless });
     this.containers = new ContainerService({
       store: this.containerStore,
       images: this.images,

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
 import { Engine, listenOnSocket, removeSocket } from './engine.js';
 import { loadConfig, type EngineConfig } from './config.js';
 import { createApiServer } from './api/server.js';
@@ -43,6 +44,13 @@ export async function startEngine(opts: StartOptions = {}): Promise<RunningEngin
         if (status >= 500) log(`${req.method} ${req.url}: ${(err as Error).stack ?? String(err)}`);
       },
     });
+    // Hijacked connections (attach, exec) leave the HTTP server's bookkeeping, so closeAllConnections
+    // misses them and server.close() would wait for them forever: keep our own list.
+    const sockets = new Set<Socket>();
+    server.on('connection', (s: Socket) => {
+      sockets.add(s);
+      s.once('close', () => sockets.delete(s));
+    });
     await listenOnSocket(server, socket);
     collectWhenIdle(server);
     log(`Berth engine listening on unix://${socket} (data root ${dataRoot})`);
@@ -54,6 +62,7 @@ export async function startEngine(opts: StartOptions = {}): Promise<RunningEngin
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();
+          for (const s of sockets) s.destroy();
         });
         engine.close();
         await removeSocket(socket);

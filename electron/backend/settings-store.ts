@@ -1,5 +1,7 @@
-// The app's own settings (not the engine's): theme, language, connections. One JSON file, replaced
-// atomically so a crash never leaves half a file.
+// The app's own settings (not the engine's): theme, language, connections, window state, and where
+// the embedded engine keeps its data. One JSON file, replaced atomically so a crash never leaves half
+// a file.
+import { EventEmitter } from 'node:events';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { homedir } from 'node:os';
@@ -11,6 +13,15 @@ export interface SavedConnection {
   url: string;
 }
 
+/** The main window's last position and size (Electron). */
+export interface WindowState {
+  x?: number;
+  y?: number;
+  width: number;
+  height: number;
+  maximized: boolean;
+}
+
 export interface AppSettings {
   theme: 'light' | 'dark' | 'system';
   language: 'en' | 'zh-CN' | 'system';
@@ -19,27 +30,42 @@ export interface AppSettings {
   connections: SavedConnection[];
   /** Free-form UI preferences (sort orders, column choices), keyed by feature. */
   ui: Record<string, unknown>;
+  /** The embedded engine: a data root chosen by the user, used from the next engine start. */
+  engine: { dataRoot?: string };
+  window?: WindowState;
 }
 
-const DEFAULTS: AppSettings = { theme: 'system', language: 'system', connections: [], ui: {} };
+const DEFAULTS: AppSettings = { theme: 'system', language: 'system', connections: [], ui: {}, engine: {} };
 
 export function defaultSettingsPath(): string {
   const base = process.env.XDG_CONFIG_HOME || join(homedir(), '.config');
   return join(base, 'berth', 'app-settings.json');
 }
 
-export class SettingsStore {
+/** Fills in what an older or hand-edited file lacks, and drops values of the wrong type. */
+function normalize(parsed: Partial<AppSettings>): AppSettings {
+  const s: AppSettings = { ...structuredClone(DEFAULTS), ...parsed };
+  if (!['light', 'dark', 'system'].includes(s.theme)) s.theme = 'system';
+  if (!['en', 'zh-CN', 'system'].includes(s.language)) s.language = 'system';
+  if (!Array.isArray(s.connections)) s.connections = [];
+  if (typeof s.ui !== 'object' || !s.ui) s.ui = {};
+  if (typeof s.engine !== 'object' || !s.engine) s.engine = {};
+  if (s.engine.dataRoot !== undefined && typeof s.engine.dataRoot !== 'string') delete s.engine.dataRoot;
+  return s;
+}
+
+/** Emits 'change' (with the new settings) after every update. */
+export class SettingsStore extends EventEmitter {
   private current: AppSettings = structuredClone(DEFAULTS);
   private writing: Promise<void> = Promise.resolve();
 
-  constructor(readonly path: string = defaultSettingsPath()) {}
+  constructor(readonly path: string = defaultSettingsPath()) {
+    super();
+  }
 
   async load(): Promise<AppSettings> {
     try {
-      const parsed = JSON.parse(await readFile(this.path, 'utf8')) as Partial<AppSettings>;
-      this.current = { ...structuredClone(DEFAULTS), ...parsed };
-      if (!Array.isArray(this.current.connections)) this.current.connections = [];
-      if (typeof this.current.ui !== 'object' || !this.current.ui) this.current.ui = {};
+      this.current = normalize(JSON.parse(await readFile(this.path, 'utf8')) as Partial<AppSettings>);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
         // A damaged file must not stop the app: start from defaults and keep the bad file aside.
@@ -59,14 +85,31 @@ export class SettingsStore {
     const next = this.get();
     change(next);
     this.current = next;
+    this.emit('change', this.get());
     const snapshot = JSON.stringify(next, null, 2);
-    this.writing = this.writing.then(async () => {
-      await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
-      const tmp = `${this.path}.${process.pid}.tmp`;
-      await writeFile(tmp, snapshot, { mode: 0o600 });
-      await rename(tmp, this.path);
-    });
+    this.writing = this.writing
+      .catch(() => undefined)
+      .then(async () => {
+        await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
+        const tmp = `${this.path}.${process.pid}.tmp`;
+        await writeFile(tmp, snapshot, { mode: 0o600 });
+        await rename(tmp, this.path);
+      });
     await this.writing;
     return this.get();
+  }
+}
+
+/**
+ * The data root the user chose for the embedded engine, read straight from the settings file (the
+ * engine starts before the rest of the backend exists).
+ */
+export async function readDataRootSetting(path = defaultSettingsPath()): Promise<string | undefined> {
+  try {
+    return (
+      normalize(JSON.parse(await readFile(path, 'utf8')) as Partial<AppSettings>).engine.dataRoot || undefined
+    );
+  } catch {
+    return undefined;
   }
 }

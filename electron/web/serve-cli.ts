@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { createBackend } from '../backend/create.js';
 import { ChildProcessEngineHost } from '../backend/engine-host.js';
 import { rendererDir } from '../backend/paths.js';
+import { readDataRootSetting } from '../backend/settings-store.js';
 import { defaultDataRoot, defaultSocketPath } from '../../engine/paths.js';
 import { startWebServer } from './server.js';
 
@@ -50,6 +51,11 @@ export async function serve(argv: string[]): Promise<void> {
     : new ChildProcessEngineHost(
         values.socket ?? defaultSocketPath(),
         values['data-root'] ?? defaultDataRoot(),
+        undefined,
+        {
+          // Without --data-root, the location chosen in Settings (if any) wins.
+          dataRootOverride: values['data-root'] ? undefined : () => readDataRootSetting(),
+        },
       );
   if (engine) {
     engine.on('state', (s: string) => process.stderr.write(`${new Date().toISOString()} engine ${s}\n`));

@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
-import { startEngine } from '../index.js';
 import { defaultConfigPath, defaultDataRoot, defaultSocketPath } from '../paths.js';
 import { ENGINE_VERSION } from '../api/version.js';
 import { CONTEXT_NAME, ensureDockerContext } from './docker-context.js';
+import { needsUserNamespace, releaseHolderIfIdle, runInUserNamespace } from './rootless.js';
 
 const USAGE = `Usage: berth <command> [options]
 
@@ -16,6 +16,9 @@ Options for "engine":
   --socket PATH      API socket (default ${defaultSocketPath()})
   --data-root DIR    Where images and containers are stored (default ${defaultDataRoot()})
   --config FILE      Settings file, daemon.json vocabulary (default ${defaultConfigPath()})
+
+Run as an ordinary user, the engine is rootless: it enters a user namespace over the user's
+subordinate IDs (/etc/subuid, /etc/subgid; newuidmap/newgidmap from the "uidmap" package).
 `;
 
 function log(line: string): void {
@@ -37,6 +40,16 @@ async function runEngine(argv: string[]): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
+  // An ordinary user: run as root of the user's own user namespace (rootless mode).
+  if (needsUserNamespace()) {
+    process.exitCode = await runInUserNamespace(values['data-root'] ?? defaultDataRoot(), [
+      'engine',
+      ...argv,
+    ]);
+    return;
+  }
+  // Loaded only here: the rootless parent above never needs the engine itself (and stays small).
+  const { startEngine } = await import('../index.js');
   const running = await startEngine({
     socket: values.socket,
     dataRoot: values['data-root'],
@@ -44,7 +57,7 @@ async function runEngine(argv: string[]): Promise<void> {
     log,
   });
   process.stdout.write(
-    `Berth engine ${ENGINE_VERSION} serving the Docker API on unix://${running.socket}\n` +
+    `Berth engine ${ENGINE_VERSION}${running.engine.rootless ? ' (rootless)' : ''} serving the Docker API on unix://${running.socket}\n` +
       `Try: docker -H unix://${running.socket} info\n`,
   );
   // On the default socket, keep the `berth` docker context pointing at us (Docker Desktop does the same).
@@ -59,7 +72,10 @@ async function runEngine(argv: string[]): Promise<void> {
     stopping = true;
     log(`received ${signal}, shutting down`);
     running.close().then(
-      () => process.exit(0),
+      () => {
+        releaseHolderIfIdle(running.engine);
+        process.exit(0);
+      },
       (err: unknown) => {
         log(`shutdown failed: ${String(err)}`);
         process.exit(1);

@@ -19,6 +19,7 @@ import type { ContainerService } from './service.js';
 import type { EndpointOptions, NetworkManager } from '../network/index.js';
 import type { DockerPortBindings } from '../network/ports.js';
 import type { ContainerRecord, MountPoint, PortBinding } from './store.js';
+import { maxMappedId, type RootlessInfo } from '../runtime/rootless/userns.js';
 
 function userMounts(mounts: MountPoint[]): UserMount[] {
   return mounts.map((m) => {
@@ -48,9 +49,59 @@ function networkMode(rec: ContainerRecord, netns: string | undefined) {
   return 'none' as const;
 }
 
-export function specAdapter(): SpecPort {
+/** HostConfig limits that need the container's own cgroup, with the flags that set them. */
+const CGROUP_LIMITS: [key: string, flag: string][] = [
+  ['Memory', '--memory'],
+  ['MemorySwap', '--memory-swap'],
+  ['MemoryReservation', '--memory-reservation'],
+  ['MemorySwappiness', '--memory-swappiness'],
+  ['KernelMemory', '--kernel-memory'],
+  ['OomKillDisable', '--oom-kill-disable'],
+  ['NanoCpus', '--cpus'],
+  ['CpuShares', '--cpu-shares'],
+  ['CpuPeriod', '--cpu-period'],
+  ['CpuQuota', '--cpu-quota'],
+  ['CpuRealtimePeriod', '--cpu-rt-period'],
+  ['CpuRealtimeRuntime', '--cpu-rt-runtime'],
+  ['CpusetCpus', '--cpuset-cpus'],
+  ['CpusetMems', '--cpuset-mems'],
+  ['PidsLimit', '--pids-limit'],
+  ['BlkioWeight', '--blkio-weight'],
+];
+
+/** The flags among `hc` that ask for a cgroup limit (unset, zero and the CLI's -1 defaults do not). */
+export function cgroupLimitFlags(hc: Record<string, unknown>): string[] {
+  return CGROUP_LIMITS.filter(([key]) => {
+    const v = hc[key];
+    if (v === undefined || v === null || v === '' || v === false) return false;
+    return typeof v !== 'number' || (v !== 0 && v !== -1);
+  }).map(([, flag]) => flag);
+}
+
+export interface SpecAdapterOptions {
+  /** Set when the engine runs rootless (inside its own user namespace). */
+  rootless?: RootlessInfo;
+}
+
+export function specAdapter(opts: SpecAdapterOptions = {}): SpecPort {
   const initPath = findInitBinary();
+  const rootless = opts.rootless;
+  // Containers share the rootless engine's user namespace (uid 0 there is the user).
+  const rootlessSpec = rootless && {
+    uidMappings: [],
+    gidMappings: [],
+    cgroupsDelegated: rootless.cgroups,
+    maxGid: maxMappedId(rootless.gidMap),
+  };
   return {
+    limitWarnings(hc) {
+      if (!rootless || rootless.cgroups) return [];
+      const flags = cgroupLimitFlags(hc);
+      if (flags.length === 0) return [];
+      return [
+        `Resource limits are not supported in rootless mode without cgroup v2 delegation and are ignored: ${flags.join(', ')}`,
+      ];
+    },
     async build({ bundle, rec, rootfs, imageConfig, network, files, mounts }) {
       const cfg = rec.config;
       const ic = (imageConfig.config ?? {}) as Record<string, unknown>;
@@ -78,6 +129,7 @@ export function specAdapter(): SpecPort {
         hostsPath: files.hosts,
         resolvConfPath: files.resolv,
         initPath,
+        rootless: rootlessSpec,
       });
       await mkdir(bundle, { recursive: true });
       await writeFile(join(bundle, 'config.json'), JSON.stringify(spec));
@@ -151,6 +203,7 @@ export function unavailableRuntime(err: Error): RuntimePort {
     resize: fail,
     exec: fail,
     update: fail,
+    prepare: () => undefined,
   };
 }
 

@@ -5,8 +5,9 @@
  * The paths in `/proc/<pid>/cgroup` are relative to our own cgroup namespace root; each hierarchy's
  * mount (from `/proc/self/mountinfo`) says where that root is mounted and which part of it it shows.
  */
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, readlink } from 'node:fs/promises';
 import { join, posix } from 'node:path';
+import { inUserNamespace } from '../runtime/rootless/userns.js';
 
 export type ContainerCgroup =
   { version: 1; dirs: Partial<Record<string, string>> } | { version: 2; dir: string };
@@ -56,6 +57,8 @@ function under(mount: CgroupMount, path: string): string | undefined {
 
 /** The cgroup directories of process `pid`, or undefined when it is gone. */
 export async function cgroupOf(pid: number): Promise<ContainerCgroup | undefined> {
+  // Rootless: containers share the engine's cgroup (none is delegated to us), so none is theirs.
+  if (inUserNamespace()) return undefined;
   let text: string;
   try {
     text = await readFile(`/proc/${pid}/cgroup`, 'utf8');
@@ -135,4 +138,19 @@ export async function cgroupPids(cg: ContainerCgroup): Promise<number[]> {
   };
   await walk(root);
   return [...out].sort((a, b) => a - b);
+}
+
+/**
+ * Every process in the PID namespace of `pid` (a container's init, which has its own): how a container
+ * without a cgroup of its own (rootless) is told apart from the rest of the engine's cgroup.
+ */
+export async function pidNamespaceMembers(pid: number): Promise<number[]> {
+  const ns = await readlink(`/proc/${pid}/ns/pid`).catch(() => undefined);
+  if (!ns) return [];
+  const out: number[] = [];
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    if ((await readlink(`/proc/${name}/ns/pid`).catch(() => undefined)) === ns) out.push(Number(name));
+  }
+  return out.sort((a, b) => a - b);
 }

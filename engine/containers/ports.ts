@@ -22,6 +22,7 @@ export type RuntimePort = Pick<
   | 'resize'
   | 'exec'
   | 'update'
+  | 'prepare'
 >;
 
 export interface NetworkSetup {
@@ -58,6 +59,8 @@ export interface VolumePort {
 }
 
 export interface SpecPort {
+  /** Warnings for create/update: limits this host cannot apply (rootless without cgroups). */
+  limitWarnings?(hostConfig: Record<string, unknown>): string[];
   /** Writes the OCI config.json for the container into `bundle`; returns the spec. */
   build(input: {
     bundle: string;

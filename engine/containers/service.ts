@@ -25,6 +25,7 @@ import { directorySize } from '../store/disk-usage.js';
 import { healthMonitor } from './health.js';
 import { linuxResources, type SpecHostConfig } from '../runtime/spec/index.js';
 import { logLimits } from './log-rotation.js';
+import { phase } from './zz-timing.js';
 
 export interface ContainerServiceDeps {
   store: ContainerStore;
@@ -124,11 +125,12 @@ export class ContainerService {
           pid: st.pid,
         };
         await this.store.save(rec);
-        this.watchExit(rec.id);
+        void this.watchExit(rec.id);
         healthMonitor(this).start(rec); // adopted: its health checks resume
       } else if (st) {
-        // Exited while we were away: conmon recorded the exit code.
-        this.watchExit(rec.id);
+        // Exited while we were away: conmon recorded the exit code. Recorded (or auto-removed)
+        // before the API serves, so no one sees it still running.
+        await this.watchExit(rec.id);
       } else {
         await this.recordExit(
           rec.id,
@@ -214,6 +216,7 @@ export class ContainerService {
   }
 
   async create(nameParam: string | undefined, body: CreateBody): Promise<{ Id: string; Warnings: string[] }> {
+    phase('create begin', true);
     const { config: userConfig, hostConfig } = body;
     validateHostConfig(hostConfig);
     const imageName = userConfig.Image as string;
@@ -277,9 +280,14 @@ export class ContainerService {
       },
       execIds: [],
     };
+    phase('create: before save');
     await this.store.save(rec);
+    phase('create: saved');
     this.emit(rec, 'create');
-    return { Id: id, Warnings: [] };
+    // A start usually follows at once (`docker run`): have the helpers it needs starting meanwhile,
+    // once the reply is out (spawning blocks the event loop for a moment).
+    setImmediate(() => this.deps.runtime.prepare());
+    return { Id: id, Warnings: this.deps.spec.limitWarnings?.(hostConfig) ?? [] };
   }
 
   start(idOrName: string): Promise<'started' | 'already'> {
@@ -319,7 +327,11 @@ export class ContainerService {
         const m = parseBind(b);
         if (m.type === 'bind') await mkdir(m.source, { recursive: true });
       }
-      await mountRootfs(paths, layersRoot, lowers, join(dir, 'empty'));
+      phase('start: begin');
+      await mountRootfs(paths, layersRoot, lowers, join(dir, 'empty'), {
+        volatile: Boolean(rec.hostConfig.AutoRemove),
+      });
+      phase('start: mounted');
       cleanup.push(() => unmountRootfs(paths));
       for (const m of rec.mounts) {
         if (m.Type !== 'volume' || !m.Name) continue;
@@ -329,7 +341,9 @@ export class ContainerService {
       }
       const net = await this.deps.network.setup(rec, join(dir, 'hosts'));
       cleanup.push(() => this.deps.network.release(rec));
+      phase('start: net setup');
       const files = await this.writeNetworkFiles(rec, net);
+      phase('start: net files');
       const imageConfig = (await this.imageConfig(rec.imageId)) as Record<string, unknown>;
       const bundle = join(dir, 'bundle');
       await this.deps.spec.build({
@@ -341,6 +355,7 @@ export class ContainerService {
         files,
         mounts: rec.mounts,
       });
+      phase('start: spec built');
       const { pid } = await this.deps.runtime.create(rec.id, bundle, {
         terminal: Boolean(rec.config.Tty),
         openStdin: Boolean(rec.config.OpenStdin),
@@ -353,11 +368,14 @@ export class ContainerService {
         })(),
       });
       cleanup.push(() => this.deps.runtime.delete(rec.id, { force: true }));
+      phase('start: runtime created');
       // Attach waiting clients between create and start, so they see the first byte of output.
       const waiting = this.pendingAttach.get(rec.id);
       this.pendingAttach.delete(rec.id);
       for (const attach of waiting ?? []) await attach().catch(() => undefined);
+      phase('start: attached');
       await this.deps.runtime.start(rec.id);
+      phase('start: runtime started');
       rec.ports = net.ports;
       rec.network = {
         ...rec.network,
@@ -380,9 +398,10 @@ export class ContainerService {
       };
       rec.manuallyStopped = false;
       await this.store.save(rec);
+      phase('start: saved');
       this.emit(rec, 'start');
       healthMonitor(this).start(rec);
-      this.watchExit(rec.id);
+      void this.watchExit(rec.id);
     } catch (err) {
       for (const undo of cleanup.reverse()) await undo().catch(() => undefined);
       rec.state = { ...rec.state, running: false, restarting: false, error: (err as Error).message };
@@ -437,12 +456,12 @@ export class ContainerService {
   }
 
   /** Follows a running container until it exits (once per container). */
-  private watchExit(id: string): void {
-    if (this.watching.has(id)) return;
+  private watchExit(id: string): Promise<void> {
+    if (this.watching.has(id)) return Promise.resolve();
     this.watching.add(id);
-    this.deps.runtime
+    return this.deps.runtime
       .waitExit(id)
-      .then((info) => this.locked(id, () => this.recordExit(id, info)))
+      .then((info) => (phase('exit seen'), this.locked(id, () => this.recordExit(id, info))))
       .catch(() => undefined)
       .finally(() => this.watching.delete(id));
   }
@@ -451,8 +470,17 @@ export class ContainerService {
     const rec = this.store.get(id);
     if (!rec) return;
     healthMonitor(this).stop(id);
-    await this.deps.runtime.delete(id, { force: true }).catch(() => undefined);
+    phase('exit: locked');
+    // An auto-removed container (`docker run --rm`) is gone as soon as its rootfs and network are
+    // released; the runtime's own cleanup (crun delete, conmon's files) overlaps that and finishes
+    // after the reply. Its record on disk still says running until its files are removed, so an
+    // engine killed in between finds it at start-up, sees it exited and removes it then.
+    const autoRemove = Boolean(rec.hostConfig.AutoRemove);
+    const runtimeGone = this.deps.runtime.delete(id, { force: true }).catch(() => undefined);
+    if (!autoRemove) await runtimeGone;
+    phase('exit: runtime deleted');
     await this.deps.network.release(rec).catch(() => undefined);
+    phase('exit: net released');
     for (const m of rec.mounts)
       if (m.Type === 'volume' && m.Name) await this.deps.volumes.unmount(m.Name, id).catch(() => undefined);
     await unmountRootfs(rootfsPaths(this.store.dir(id))).catch(() => undefined);
@@ -468,16 +496,35 @@ export class ContainerService {
       finishedAt: info.finishedAt.toISOString(),
     };
     rec.ports = {};
-    await this.store.save(rec);
+    phase('exit: unmounted');
+    if (!autoRemove) await this.store.save(rec);
+    phase('exit: saved');
     this.emit(rec, 'die', { exitCode: String(info.exitCode) });
     if (info.oomKilled) this.emit(rec, 'oom');
     for (const w of this.exitWaiters.get(id) ?? []) w(info.exitCode);
     this.exitWaiters.delete(id);
-    if (rec.hostConfig.AutoRemove) {
-      void this.remove(id, { force: true, volumes: true }).catch(() => undefined);
+    if (autoRemove) {
+      await this.autoRemove(rec, runtimeGone);
       return;
     }
     this.maybeRestart(rec);
+  }
+
+  /**
+   * Removes an exited AutoRemove container whose rootfs and network are already released: forgotten
+   * at once (with its anonymous volumes, as `docker rm -v`), its files deleted once the runtime let go.
+   */
+  private async autoRemove(rec: ContainerRecord, runtimeGone: Promise<void>): Promise<void> {
+    rec.state = { ...rec.state, removing: true };
+    this.store.forget(rec.id);
+    for (const m of rec.mounts)
+      if (m.Type === 'volume' && m.anonymous && m.Name)
+        await this.deps.volumes.remove(m.Name).catch(() => undefined);
+    this.emit(rec, 'destroy');
+    for (const w of this.removeWaiters.get(rec.id) ?? []) w();
+    this.removeWaiters.delete(rec.id);
+    phase('remove: done');
+    void runtimeGone.then(() => this.store.delete(rec.id)).catch(() => undefined);
   }
 
   private maybeRestart(rec: ContainerRecord): void {
@@ -681,15 +728,21 @@ export class ContainerService {
       if (body[key] !== undefined) next[key] = body[key];
     }
     validateHostConfig(next);
-    // A running container gets its new limits at once, as with dockerd.
-    if (rec.state.running) {
-      const resources = linuxResources(next as SpecHostConfig, {});
-      await this.deps.runtime.update(rec.id, resources as Record<string, unknown>);
-    }
-    rec.hostConfig = next;
-    await this.store.save(rec);
+    const limits = Object.keys(next).some(
+      (k) => k !== 'RestartPolicy' && JSON.stringify(next[k]) !== JSON.stringify(rec.hostConfig[k]),
+    );
+    await this.locked(rec.id, async () => {
+      // A running container gets its new limits at once, as with dockerd (a new restart policy alone
+      // needs nothing from the runtime). Under the lock, so a container that just exited is seen so.
+      if (limits && rec.state.running && !rec.state.restarting) {
+        const resources = linuxResources(next as SpecHostConfig, {});
+        await this.deps.runtime.update(rec.id, resources as Record<string, unknown>);
+      }
+      rec.hostConfig = next;
+      await this.store.save(rec);
+    });
     this.emit(rec, 'update');
-    return { Warnings: [] };
+    return { Warnings: this.deps.spec.limitWarnings?.(body) ?? [] };
   }
 
   async remove(idOrName: string, opts: { force?: boolean; volumes?: boolean }): Promise<void> {
@@ -717,10 +770,15 @@ export class ContainerService {
       return { exited };
     });
     if (pending) await pending.exited;
+    // An AutoRemove container removed itself when it exited.
+    if (!this.store.get(rec.id)) return;
     await this.locked(rec.id, async () => {
+      phase('remove: locked');
       rec.state = { ...rec.state, removing: true };
       await this.store.save(rec);
+      phase('remove: saved');
       await this.finishRemove(rec, opts.volumes ?? false);
+      phase('remove: done');
     });
   }
 

@@ -96,6 +96,8 @@ export function initialState(): ContainerState {
 export class ContainerStore {
   readonly root: string;
   private readonly records = new Map<string, ContainerRecord>();
+  /** Forgotten but with files still on disk: a late save() must not bring them back. */
+  private readonly forgotten = new Set<string>();
 
   constructor(dataRoot: string) {
     this.root = join(dataRoot, 'containers');
@@ -136,16 +138,33 @@ export class ContainerStore {
     return undefined;
   }
 
+  /**
+   * Writes the record (atomically: a killed engine leaves the old or the new one). It is fsynced
+   * unless the container is removed when it exits (AutoRemove): such a container does not outlive
+   * an OS crash, and a record lost or left behind by one is dropped or removed at the next start.
+   */
   async save(rec: ContainerRecord): Promise<void> {
+    if (this.forgotten.has(rec.id)) return;
     await mkdir(this.dir(rec.id), { recursive: true, mode: 0o700 });
-    await writeFileAtomic(this.file(rec.id), JSON.stringify(rec));
+    await writeFileAtomic(this.file(rec.id), JSON.stringify(rec), { sync: !rec.hostConfig.AutoRemove });
     this.records.set(rec.id, rec);
+  }
+
+  /** Forgets a container in memory only: its files go later with delete() (until then a restart finds it). */
+  forget(id: string): void {
+    this.records.delete(id);
+    this.forgotten.add(id);
   }
 
   /** Forgets a container: its record goes first (renamed away), then its files. */
   async delete(id: string): Promise<void> {
     this.records.delete(id);
-    await rm(this.file(id), { force: true });
-    await rm(this.dir(id), { recursive: true, force: true });
+    this.forgotten.add(id);
+    try {
+      await rm(this.file(id), { force: true });
+      await rm(this.dir(id), { recursive: true, force: true });
+    } finally {
+      this.forgotten.delete(id);
+    }
   }
 }

@@ -4,7 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import { ConflictError, InvalidArgumentError, SystemError } from '../errors.js';
-import { cgroupOf, cgroupPids } from './cgroups.js';
+import { cgroupOf, cgroupPids, pidNamespaceMembers } from './cgroups.js';
 import type { ContainerRecord } from './store.js';
 
 export interface TopResult {
@@ -54,8 +54,9 @@ export async function containerTop(rec: ContainerRecord, psArgs: string | null):
   const notRunning = () => new ConflictError(`Container ${rec.id} is not running`);
   if (!rec.state.running || rec.state.restarting || !rec.state.pid) throw notRunning();
   const cg = await cgroupOf(rec.state.pid);
-  if (!cg) throw notRunning();
-  const pids = await cgroupPids(cg);
+  // Rootless containers have no cgroup of their own: take the members of their PID namespace instead.
+  const pids = cg ? await cgroupPids(cg) : await pidNamespaceMembers(rec.state.pid);
+  if (!cg && pids.length === 0) throw notRunning();
   if (pids.length === 0) pids.push(rec.state.pid);
   const args = (psArgs || '-ef').split(' ').filter(Boolean);
   validatePsArgs(args);

@@ -1,11 +1,10 @@
-import type { Readable } from 'node:stream';
+import { rm } from 'node:fs/promises';
 import type { Engine } from '../engine.js';
 import type { AuthConfig } from '../registry/credentials.js';
 import type { ResolvedImage } from '../registry/client.js';
 import { BlobVerificationError } from '../registry/blob-stream.js';
 import type { Descriptor } from '../registry/manifest.js';
-import { compressionFromMediaType, decompress } from '../store/compression.js';
-import { unpackLayer } from '../store/unpack.js';
+import { compressionFromMediaType } from '../store/compression.js';
 import { chainIds } from '../store/digest.js';
 import type { ImageLayer, ImageRecord } from '../store/image-store.js';
 import { InvalidArgumentError, SystemError } from '../errors.js';
@@ -14,6 +13,10 @@ import type { ImageConfigFile } from './inspect.js';
 import type { Lease } from './leases.js';
 import { shortId, type ProgressWriter } from './progress.js';
 import { deferred, runLimited } from './limit.js';
+import { PullHelper } from './pull-helper-client.js';
+
+/** One helper process for the engine's pulls (see pull-helper-client.ts). */
+const helper = new PullHelper();
 
 export interface PullOptions {
   platform?: string;
@@ -42,9 +45,9 @@ export function isRootUser(): boolean {
 
 /**
  * `docker pull`: resolve the manifest, fetch the config, then download and unpack the missing layers
- * (several at once, each streamed straight from the socket through the digest check into both the
- * content store and the unpacker), record the image and its references. Writes docker's progress
- * messages. Returns the image.
+ * (several at once in the pull helper process, each streamed straight from the socket through the
+ * digest check into both the content store and the unpacker: layer-fill.ts), record the image and its
+ * references. Writes docker's progress messages. Returns the image.
  */
 export async function pullImage(
   engine: Engine,
@@ -54,6 +57,8 @@ export async function pullImage(
 ): Promise<ImageRecord> {
   const images = engine.images;
   const lease = images.leases.create();
+  // Layers are downloaded by the helper process: let it start while the manifest is resolved.
+  helper.warm();
   try {
     const resolved = await engine.registry.resolve(ref, {
       platform: opts.platform,
@@ -203,62 +208,41 @@ async function pullLayer(
   opts: PullOptions,
 ): Promise<void> {
   const id = shortId(desc.digest);
-  const compression = compressionFromMediaType(desc.mediaType);
-  if (!compression) throw new SystemError(`unsupported layer media type ${desc.mediaType} (${desc.digest})`);
+  if (!compressionFromMediaType(desc.mediaType)) {
+    throw new SystemError(`unsupported layer media type ${desc.mediaType} (${desc.digest})`);
+  }
   lease.addBlob(desc.digest);
   lease.addLayer(chainId);
-  const haveBlob = await engine.content.has(desc.digest);
-  let source: Readable;
-  if (haveBlob) {
-    source = engine.content.openRead(desc.digest);
-  } else {
-    source = await engine.registry.fetchBlob(r.ref, desc, {
-      auth: opts.auth,
-      signal: opts.signal,
-      onProgress: (n) => progress.progress('Downloading', id, n, desc.size),
-    });
-  }
-  // A small blob can be read whole (and fail verification) before the unpacker below is attached:
-  // keep that error for `fill` instead of letting an unhandled 'error' event kill the engine.
-  source.on('error', () => undefined);
   const root = isRootUser();
-  let filled = false;
   try {
     await engine.layers.create(chainId, diffId, parent, async (dir) => {
-      filled = true;
-      if (source.errored) throw source.errored;
-      const tar = decompress(compression);
-      // The registry stream verifies the digest (and errors before its end otherwise): no second hash.
-      const ingest = haveBlob ? undefined : engine.content.ingest({ ...desc, verifiedBySource: true });
-      source.on('error', (err) => {
-        tar.destroy(err);
-        ingest?.destroy(err);
-      });
-      if (ingest) source.pipe(ingest);
-      source.pipe(tar);
-      const stored = ingest
-        ? (async () => {
-            await new Promise<void>((resolve, reject) => {
-              ingest.once('finish', resolve);
-              ingest.once('error', reject);
-            });
-            await ingest.commit();
-            progress.status('Verifying Checksum', id);
-            progress.status('Download complete', id);
-          })()
-        : Promise.resolve();
-      const unpacked = unpackLayer(tar, dir, {
-        overlayXattrNamespace: root ? 'trusted' : 'user',
-        applyOwnership: root,
-        signal: opts.signal,
-      });
+      const ingestPath = engine.content.newIngestPath();
       try {
-        const [result] = await Promise.all([unpacked, stored]);
-        return result;
+        return await helper.fill(
+          {
+            dataRoot: engine.dataRoot,
+            registry: engine.registry.config,
+            hints: engine.registry.hints(),
+            ref: r.ref,
+            desc: { mediaType: desc.mediaType, digest: desc.digest, size: desc.size },
+            auth: opts.auth,
+            dir,
+            ingestPath,
+            overlayXattrNamespace: root ? 'trusted' : 'user',
+            applyOwnership: root,
+          },
+          {
+            onProgress: (n) => progress.progress('Downloading', id, n, desc.size),
+            onStored: () => {
+              progress.status('Verifying Checksum', id);
+              progress.status('Download complete', id);
+            },
+          },
+          opts.signal,
+        );
       } catch (err) {
-        source.destroy();
-        tar.destroy();
-        if (ingest) await ingest.abort();
+        // The helper removes a failed ingest itself, unless it died first.
+        await rm(ingestPath, { force: true });
         throw err;
       }
     });
@@ -268,9 +252,6 @@ async function pullLayer(
       throw new SystemError(`filesystem layer verification failed for digest ${desc.digest}`);
     }
     throw err;
-  } finally {
-    // Another pull created this layer meanwhile: our download was not needed, close it.
-    if (!filled) source.destroy();
   }
 }
 

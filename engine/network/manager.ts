@@ -25,10 +25,11 @@
  *   Namespaces (/run/netns bind mounts) and pasta daemons outlive the engine; `open()` adopts them,
  *   drops sandboxes whose namespace is gone (reboot) and restarts a dead pasta for a live namespace.
  *
- * This runs as root. Rootless would differ: namespaces would be bind-mounted under $XDG_RUNTIME_DIR
- * from inside the user namespace that owns them (no /run/netns), `ip` calls would run via nsenter into
- * that user namespace, pasta would not get `--runas 0`, and ports below 1024 would need
- * net.ipv4.ip_unprivileged_port_start.
+ * Rootless, the engine runs as root of its own user namespace (runtime/rootless/) and stays in the
+ * host's network namespace: the namespaces are then bind mounts in `netnsDir` inside the engine's
+ * mount namespace (/run/netns belongs to the real root), `ip` runs through nsenter (see ip.ts), and
+ * pasta, root there too, binds published ports on the host as the user — ports below
+ * net.ipv4.ip_unprivileged_port_start (1024 by default) cannot be published.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
@@ -48,19 +49,7 @@ import {
   parseSubnet,
 } from './ipam.js';
 import { createHash } from 'node:crypto';
-import { readdirSync } from 'node:fs';
-import {
-  NETNS_DIR,
-  addBareNetns,
-  addNetns,
-  addVeth,
-  delNetns,
-  delVeth,
-  ensureHub,
-  ipBatch,
-  netnsExists,
-  netnsPath,
-} from './ip.js';
+import { Netns } from './ip.js';
 import { PASTA_IFNAME, isPasta, startPasta, stopPasta } from './pasta.js';
 import { resolvePorts, type PortBinding, type PortRequest } from './ports.js';
 import { renderHosts, writeHostsInPlace, type HostsEntry } from './hosts.js';
@@ -83,6 +72,11 @@ export interface NetworkManagerOptions {
   onEvent?: (action: NetworkEventAction, networkId: string, attributes: Record<string, string>) => void;
   /** Prefix of every namespace name under /run/netns; default `berth-<hash of stateDir>-`. */
   netnsPrefix?: string;
+  /**
+   * Where the namespaces are bind-mounted when not /run/netns (rootless: a directory the engine owns,
+   * inside the mount namespace it runs in).
+   */
+  netnsDir?: string;
   /** Let pasta forward DNS queries sent to the gateway to the host's resolvers (default true). */
   dnsForward?: boolean;
   pastaBinary?: string;
@@ -151,6 +145,7 @@ export class NetworkManager {
   private state: NetworkState = { version: 1, networks: [], sandboxes: [] };
   private queue: Promise<unknown> = Promise.resolve();
   private readonly prefix: string;
+  private readonly ns: Netns;
   /** Hub namespaces known to hold a bridge that is up (saves `ip` calls per container start). */
   private readonly readyHubs = new Set<string>();
 
@@ -158,6 +153,7 @@ export class NetworkManager {
     // Engines with different data roots on one host must not touch each other's namespaces.
     const tag = createHash('sha256').update(opts.stateDir).digest('hex').slice(0, 6);
     this.prefix = opts.netnsPrefix ?? `berth-${tag}-`;
+    this.ns = new Netns(opts.netnsDir);
   }
 
   /** Loads state, creates the predefined networks on first use and adopts surviving sandboxes. */
@@ -299,7 +295,7 @@ export class NetworkManager {
   }
 
   private async dropNetwork(n: NetworkRecord): Promise<void> {
-    await delNetns(this.hubName(n));
+    await this.ns.del(this.hubName(n));
     this.readyHubs.delete(this.hubName(n));
     this.state.networks = this.state.networks.filter((x) => x.id !== n.id);
     await this.save();
@@ -343,7 +339,7 @@ export class NetworkManager {
       try {
         if (s.mode !== 'host') {
           s.netns = `${this.prefix}c-${containerId.slice(0, 12)}`;
-          await (s.mode === 'none' ? addNetns(s.netns) : addBareNetns(s.netns));
+          await (s.mode === 'none' ? this.ns.add(s.netns) : this.ns.addBare(s.netns));
         }
         this.state.sandboxes.push(s);
         if (s.mode === 'bridge') {
@@ -420,7 +416,7 @@ export class NetworkManager {
         throw new ForbiddenError(
           `cannot disconnect container from its primary network ${n.name} while it is running`,
         );
-      await delVeth(this.hubName(n), ep.hubIfname);
+      await this.ns.delVeth(this.hubName(n), ep.hubIfname);
       s.endpoints = s.endpoints.filter((e) => e !== ep);
       await this.save();
       await this.refreshHosts([n.id], s);
@@ -436,7 +432,7 @@ export class NetworkManager {
   /** `NetworkSettings` for container inspect; `exposed` lists `Config.ExposedPorts` keys. */
   networkSettings(containerId: string, exposed: Iterable<string> = []): Record<string, unknown> | undefined {
     const s = this.sandbox(containerId);
-    return s && networkSettingsView(s, this.state.networks, exposed, netnsPath);
+    return s && networkSettingsView(s, this.state.networks, exposed, (name) => this.ns.path(name));
   }
 
   /** /etc/hosts entries for a container: itself, then its peers on shared user-defined networks. */
@@ -469,7 +465,7 @@ export class NetworkManager {
   async releaseAll(): Promise<void> {
     for (const s of [...this.state.sandboxes]) await this.release(s.containerId);
     await this.locked(async () => {
-      for (const n of this.state.networks) if (n.driver === 'bridge') await delNetns(this.hubName(n));
+      for (const n of this.state.networks) if (n.driver === 'bridge') await this.ns.del(this.hubName(n));
       this.readyHubs.clear();
     });
   }
@@ -494,7 +490,7 @@ export class NetworkManager {
 
   /** Its namespace exists and, where it needs one, its pasta runs. */
   private intact(s: SandboxRecord): boolean {
-    if (s.netns && !netnsExists(s.netns)) return false;
+    if (s.netns && !this.ns.exists(s.netns)) return false;
     return !s.pastaPid || isPasta(s.pastaPid);
   }
 
@@ -512,7 +508,7 @@ export class NetworkManager {
     const p = endpoints[0];
     return {
       mode: s.mode,
-      netnsPath: s.netns ? netnsPath(s.netns) : null,
+      netnsPath: s.netns ? this.ns.path(s.netns) : null,
       ports: [...s.ports],
       endpoints,
       ip: p?.ip ?? '',
@@ -565,8 +561,8 @@ export class NetworkManager {
   private async plumb(s: SandboxRecord, ep: EndpointRecord): Promise<void> {
     const n = this.state.networks.find((x) => x.id === ep.networkId)!;
     const hub = this.hubName(n);
-    if (!this.readyHubs.has(hub) || !netnsExists(hub)) {
-      await ensureHub(hub);
+    if (!this.readyHubs.has(hub) || !this.ns.exists(hub)) {
+      await this.ns.ensureHub(hub);
       this.readyHubs.add(hub);
     }
     const veth = {
@@ -578,13 +574,13 @@ export class NetworkManager {
       cidr: `${ep.ip}/${ep.prefix}`,
     };
     try {
-      await addVeth(veth);
+      await this.ns.addVeth(veth);
     } catch (err) {
       // A stale veth left by a crash blocks the name: remove it and try once more.
       if (!/exists/i.test(String(err))) throw err;
-      await delVeth(hub, ep.hubIfname);
-      await ipBatch(s.netns!, [['link', 'del', ep.ifname]]).catch(() => undefined);
-      await addVeth(veth);
+      await this.ns.delVeth(hub, ep.hubIfname);
+      await this.ns.batch(s.netns!, [['link', 'del', ep.ifname]]).catch(() => undefined);
+      await this.ns.addVeth(veth);
     }
   }
 
@@ -605,7 +601,7 @@ export class NetworkManager {
     await rm(pidFile, { force: true });
     s.pastaPid = await startPasta({
       binary: this.opts.pastaBinary,
-      netnsPath: netnsPath(s.netns!),
+      netnsPath: this.ns.path(s.netns!),
       address: ep.ip,
       prefix: ep.prefix,
       gateway: ep.gateway,
@@ -626,16 +622,16 @@ export class NetworkManager {
         ['route', 'replace', `${ep.gateway}/32`, 'dev', PASTA_IFNAME],
         ['route', 'replace', 'default', 'via', ep.gateway, 'dev', PASTA_IFNAME],
       );
-    await ipBatch(s.netns!, cmds);
+    await this.ns.batch(s.netns!, cmds);
   }
 
   private async teardown(s: SandboxRecord): Promise<void> {
     if (s.pastaPid) await stopPasta(s.pastaPid);
     for (const ep of s.endpoints) {
       const n = this.state.networks.find((x) => x.id === ep.networkId);
-      if (n) await delVeth(this.hubName(n), ep.hubIfname);
+      if (n) await this.ns.delVeth(this.hubName(n), ep.hubIfname);
     }
-    if (s.netns) await delNetns(s.netns);
+    if (s.netns) await this.ns.del(s.netns);
     await rm(join(this.opts.stateDir, 'pasta', `${s.containerId}.pid`), { force: true });
     this.state.sandboxes = this.state.sandboxes.filter((x) => x !== s);
   }
@@ -656,7 +652,7 @@ export class NetworkManager {
   private async reconcile(): Promise<void> {
     await this.sweepOrphans();
     for (const s of [...this.state.sandboxes]) {
-      if (s.netns && !netnsExists(s.netns)) {
+      if (s.netns && !this.ns.exists(s.netns)) {
         await this.teardown(s);
         continue;
       }
@@ -675,14 +671,14 @@ export class NetworkManager {
   private async sweepOrphans(): Promise<void> {
     let names: string[];
     try {
-      names = readdirSync(NETNS_DIR).filter((x) => x.startsWith(this.prefix));
+      names = this.ns.list().filter((x) => x.startsWith(this.prefix));
     } catch {
       return;
     }
     const known = new Set<string>();
     for (const s of this.state.sandboxes) if (s.netns) known.add(s.netns);
     for (const n of this.state.networks) known.add(this.hubName(n));
-    for (const name of names) if (!known.has(name)) await delNetns(name).catch(() => undefined);
+    for (const name of names) if (!known.has(name)) await this.ns.del(name).catch(() => undefined);
   }
 
   private addPredefined(): void {

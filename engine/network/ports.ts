@@ -103,6 +103,13 @@ export async function resolvePorts(req: PortRequest, defaultHostIp = '0.0.0.0'):
         throw new InvalidArgumentError(
           `Bind for ${hostIp}:${hostPort} failed: cannot assign requested address`,
         );
+      // Rootless: the engine binds host ports as the user (what rootless dockerd says, too).
+      if (code === 'EACCES')
+        throw new InvalidArgumentError(
+          `Bind for ${hostIp}:${hostPort} failed: permission denied; publishing a port below ` +
+            `net.ipv4.ip_unprivileged_port_start (1024 by default) needs root, or on the host: ` +
+            `sysctl net.ipv4.ip_unprivileged_port_start=${hostPort}`,
+        );
       throw err;
     }
     seen.add(`${proto}/${hostIp}/${hostPort}`);

@@ -95,6 +95,19 @@ export class Authorizer {
     return `Bearer ${t.token}`;
   }
 
+  /** Unexpired tokens by cache key (for another client to start from: `learnTokens`). */
+  validTokens(): Record<string, TokenResponse> {
+    const now = Date.now();
+    return Object.fromEntries([...this.tokens].filter(([, t]) => t.expiresAt > now));
+  }
+
+  learnTokens(tokens: Record<string, TokenResponse>): void {
+    for (const [key, t] of Object.entries(tokens)) {
+      const mine = this.tokens.get(key);
+      if (!mine || mine.expiresAt < t.expiresAt) this.tokens.set(key, t);
+    }
+  }
+
   /** Forgets the token used for these scopes (after the registry refused it). */
   invalidate(ep: Endpoint, challenge: Challenge, scopes: string[], creds: Credentials | undefined): void {
     this.tokens.delete(this.cacheKey(ep, challenge, scopes, creds));

@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import { Readable, Transform } from 'node:stream';
 import { SystemError, UnauthorizedError } from '../errors.js';
 import type { Reference } from '../reference/index.js';
-import { Authorizer, basicAuthorization, repositoryScope } from './auth.js';
+import { Authorizer, basicAuthorization, repositoryScope, type TokenResponse } from './auth.js';
 import { BlobVerificationError, VerifiedBlobStream, hashAlgorithm } from './blob-stream.js';
 import { type Challenge, parseWwwAuthenticate } from './challenge.js';
 import {
@@ -68,6 +68,21 @@ export interface BlobOpts extends RequestOpts {
   onRetry?: (offset: number, reason: Error) => void;
 }
 
+/**
+ * What a client learned about registries, as plain data: hosts that speak only HTTP, endpoints' auth
+ * challenges, unexpired tokens and stored credentials. The pull helper process starts its own client
+ * from the engine's, so it neither probes HTTPS again (an HTTPS probe of a plain-HTTP port can hang
+ * until the headers timeout) nor asks the token server or a credential helper a second time.
+ */
+export interface RegistryHints {
+  httpOnly: string[];
+  /** Endpoint base → its `GET /v2/` challenge (null: no auth asked). */
+  challenges: Record<string, Challenge | null>;
+  tokens: Record<string, TokenResponse>;
+  /** Registry host → credentials from the docker config (null: none). */
+  credentials: Record<string, Credentials | null>;
+}
+
 interface Session {
   ep: Endpoint;
   tls: TlsSettings;
@@ -97,11 +112,42 @@ export class RegistryClient {
   private readonly reachable = new Set<string>();
   private readonly tlsCache = new Map<string, TlsSettings>();
   private readonly credCache = new Map<string, { value: Promise<Credentials | undefined>; until: number }>();
+  /** Settled entries of credCache, for `hints()`. */
+  private readonly credValues = new Map<string, { value: Credentials | undefined; until: number }>();
 
   constructor(readonly config: RegistryConfig) {
     this.transport = new Transport(config.userAgent ?? 'berth/0.1 (docker-compatible)');
     this.authorizer = new Authorizer(this.transport);
     this.configCreds = new DockerConfigCredentials(config.dockerConfigDir);
+  }
+
+  /** What this client has learned so far (see RegistryHints). */
+  hints(): RegistryHints {
+    const now = Date.now();
+    const challenges: Record<string, Challenge | null> = {};
+    for (const base of this.reachable) challenges[base] = this.challenges.get(base) ?? null;
+    const credentials: Record<string, Credentials | null> = {};
+    for (const [host, c] of this.credValues) if (c.until > now) credentials[host] = c.value ?? null;
+    return { httpOnly: [...this.httpOnly], challenges, tokens: this.authorizer.validTokens(), credentials };
+  }
+
+  /** Starts from another client's `hints()`; what this client learned itself wins. */
+  learn(h: RegistryHints): void {
+    for (const host of h.httpOnly) this.httpOnly.add(host);
+    for (const [base, c] of Object.entries(h.challenges)) {
+      if (this.pings.has(base)) continue;
+      this.challenges.set(base, c ?? undefined);
+      this.reachable.add(base);
+      this.pings.set(base, Promise.resolve(c ?? undefined));
+    }
+    this.authorizer.learnTokens(h.tokens);
+    const until = Date.now() + 60_000;
+    for (const [host, c] of Object.entries(h.credentials)) {
+      const hit = this.credCache.get(host);
+      if (hit && hit.until > Date.now()) continue;
+      this.credCache.set(host, { value: Promise.resolve(c ?? undefined), until });
+      this.credValues.set(host, { value: c ?? undefined, until });
+    }
   }
 
   /** Closes idle keep-alive connections. */
@@ -460,8 +506,12 @@ export class RegistryClient {
     const hit = this.credCache.get(host);
     if (hit && hit.until > Date.now()) return hit.value;
     const value = this.configCreds.get(host);
-    this.credCache.set(host, { value, until: Date.now() + 60_000 });
-    value.catch(() => this.credCache.delete(host));
+    const until = Date.now() + 60_000;
+    this.credCache.set(host, { value, until });
+    value.then(
+      (v) => this.credValues.set(host, { value: v, until }),
+      () => this.credCache.delete(host),
+    );
     return value;
   }
 

@@ -12,8 +12,9 @@
  * engine stays its parent and reaps it — no zombie while the engine lives — yet it is detached in its
  * own session with no tie to the engine's stdio, so it outlives an engine that is killed.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
+import { launch } from './helper.js';
 
 export interface SyncMessage {
   data: number;
@@ -69,8 +70,18 @@ export class SyncPipe {
   }
 }
 
+/** conmon as the engine sees it: a ChildProcess, or one the perl helper started (helper.ts). */
+export interface ConmonChild {
+  readonly pid?: number;
+  readonly exitCode: number | null;
+  readonly signalCode: NodeJS.Signals | null;
+  once(event: 'exit', listener: () => void): unknown;
+  off(event: 'exit', listener: () => void): unknown;
+  unref(): void;
+}
+
 export interface ConmonProcess {
-  child: ChildProcess;
+  child: ConmonChild;
   sync: SyncPipe;
   /** Present when started with `startPipe`. */
   start?: Writable;
@@ -82,6 +93,15 @@ export interface ConmonProcess {
   release(): void;
 }
 
+/** conmon's environment: ours with its sync pipe on fd 3, never the engine's notify socket or listen fds. */
+function conmonEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, _OCI_SYNCPIPE: '3', ...extra };
+  delete env.NOTIFY_SOCKET;
+  delete env.LISTEN_FDS;
+  delete env.LISTEN_PID;
+  return env;
+}
+
 /**
  * Spawns conmon with the given arguments, in `cwd` (conmon drops an `oom` marker in its working
  * directory), with the sync pipe on fd 3 and optionally a start pipe and an attach pipe after it.
@@ -91,16 +111,13 @@ export function spawnConmon(
   args: string[],
   opts: { cwd: string; startPipe?: boolean; attachPipe?: boolean },
 ): ConmonProcess {
-  const env: NodeJS.ProcessEnv = { ...process.env, _OCI_SYNCPIPE: '3' };
   let next = 4;
   const startFd = opts.startPipe ? next++ : -1;
   const attachFd = opts.attachPipe ? next++ : -1;
-  if (startFd > 0) env._OCI_STARTPIPE = String(startFd);
-  if (attachFd > 0) env._OCI_ATTACHPIPE = String(attachFd);
-  // Never hand the engine's own notify socket or listen fds to conmon.
-  delete env.NOTIFY_SOCKET;
-  delete env.LISTEN_FDS;
-  delete env.LISTEN_PID;
+  const env = conmonEnv({
+    ...(startFd > 0 ? { _OCI_STARTPIPE: String(startFd) } : {}),
+    ...(attachFd > 0 ? { _OCI_ATTACHPIPE: String(attachFd) } : {}),
+  });
 
   const stdio: ('ignore' | 'pipe')[] = ['ignore', 'ignore', 'pipe', 'pipe'];
   for (let i = 4; i < next; i++) stdio.push('pipe');
@@ -130,6 +147,41 @@ export function spawnConmon(
       attach?.close();
       start?.destroy();
       stderr.destroy();
+      child.unref();
+    },
+  };
+}
+
+/**
+ * The same as spawnConmon (without start or attach pipes), but started by the perl helper, which
+ * spares the engine's event loop node's blocking fork + exec. Rejects when the helper cannot start
+ * it; callers then use spawnConmon.
+ */
+export async function launchConmon(
+  conmonPath: string,
+  args: string[],
+  opts: { cwd: string },
+): Promise<ConmonProcess> {
+  const child = await launch([conmonPath, '--sync', ...args], {
+    cwd: opts.cwd,
+    env: conmonEnv({}),
+    detached: true,
+    fd3: true,
+    awaited: true,
+  });
+  let err = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (c: string) => {
+    if (err.length < 64 * 1024) err += c;
+  });
+  const sync = new SyncPipe(child.fd3);
+  return {
+    child,
+    sync,
+    stderr: () => err,
+    release() {
+      sync.close();
+      child.stderr.resume();
       child.unref();
     },
   };

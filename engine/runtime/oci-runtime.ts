@@ -22,27 +22,46 @@
  * OciRuntimeError carries docker's wording (`OCI runtime create failed: …: unknown`) and the exit
  * code docker gives such a container (127 when the executable is missing).
  */
-import { execFile, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { constants, promises as fsp, watch } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { ConflictError, EngineError, NotFoundError, SystemError } from '../errors.js';
 import { connectAttach, type AttachStream } from './attach.js';
-import { runtimeErrorMessage, signalStart, spawnConmon, startFailureExitCode } from './conmon.js';
+import {
+  launchConmon,
+  runtimeErrorMessage,
+  signalStart,
+  spawnConmon,
+  startFailureExitCode,
+  type ConmonChild,
+} from './conmon.js';
+import { helperAvailable, prepareHelper, run } from './helper.js';
 import { detectRuntime, type DetectedRuntime } from './detect.js';
 
 export type { AttachStream, StdStream } from './attach.js';
 import { prepareRelay } from './attach.js';
+import { phase } from '../containers/zz-timing.js';
 
 export interface RuntimeConfig {
-  /** crun or runc. */
+  /** crun or runc (or a wrapper around crun: see detect.ts); conmon runs it to create containers. */
   runtimePath: string;
+  /** The runtime binary itself when `runtimePath` is a wrapper only `create` needs. */
+  directRuntimePath?: string;
   conmonPath: string;
   /** For the attach relay (see attach.ts); default `perl`. */
   perlPath?: string;
   stateRoot: string;
   cgroupManager: 'cgroupfs';
+  /**
+   * false when containers get no cgroups (rootless without delegation): limits cannot be updated and
+   * the freezer is not there to pause with.
+   */
+  cgroups?: boolean;
 }
+
+const NO_CGROUPS =
+  'not supported in rootless mode: containers have no cgroups here (that needs cgroup v2 with delegation)';
 
 export interface CreateOptions {
   /** Must match `process.terminal` in the bundle's config.json. */
@@ -115,7 +134,7 @@ export class OciRuntime {
   private readonly runtimeRoot: string;
   private readonly exitDir: string;
   /** conmon children this process spawned: their exit wakes waiters at once. */
-  private readonly children = new Map<string, ChildProcess>();
+  private readonly children = new Map<string, ConmonChild>();
 
   constructor(private readonly cfg: RuntimeConfig) {
     this.runtimeRoot = join(cfg.stateRoot, 'runtime');
@@ -148,11 +167,25 @@ export class OciRuntime {
     return ['--root', this.runtimeRoot];
   }
 
+  /** The runtime for every verb but `create`. */
+  private get directRuntime(): string {
+    return this.cfg.directRuntimePath ?? this.cfg.runtimePath;
+  }
+
   /** Runs the runtime CLI; rejects with its error message. */
-  private runtime(args: string[]): Promise<string> {
+  private async runtime(args: string[]): Promise<string> {
+    if (helperAvailable()) {
+      const res = await run([this.directRuntime, ...this.runtimeArgs(), ...args]).catch(() => undefined);
+      if (res) {
+        if (res.code === 0) return res.stdout;
+        const why = res.code === null ? `killed by ${res.signal ?? 'a signal'}` : `exit status ${res.code}`;
+        throw new Error(runtimeErrorMessage(res.stderr || why));
+      }
+      // the helper itself failed: spawn it here
+    }
     return new Promise((resolve, reject) => {
       execFile(
-        this.cfg.runtimePath,
+        this.directRuntime,
         [...this.runtimeArgs(), ...args],
         { maxBuffer: 16 * 1024 * 1024 },
         (err, stdout, stderr) => {
@@ -163,12 +196,24 @@ export class OciRuntime {
     });
   }
 
-  private conmonCommon(id: string, cuuid: string, bundle: string, persist: string): string[] {
-    const args = ['--api-version', '1', '-c', id, '-u', cuuid, '-n', id, '-r', this.cfg.runtimePath];
+  private conmonCommon(
+    id: string,
+    cuuid: string,
+    bundle: string,
+    persist: string,
+    runtimePath = this.cfg.runtimePath,
+  ): string[] {
+    const args = ['--api-version', '1', '-c', id, '-u', cuuid, '-n', id, '-r', runtimePath];
     args.push('-b', bundle, '-p', join(persist, 'pidfile'), '--persist-dir', persist, '--full-attach');
     args.push('--log-level', 'error');
     for (const a of this.runtimeArgs()) args.push('--runtime-arg', a);
     return args;
+  }
+
+  /** Gets ready for a container about to start (its attach relay), off the start's critical path. */
+  prepare(): void {
+    prepareRelay(this.cfg.perlPath ?? 'perl');
+    prepareHelper();
   }
 
   /** Creates (does not start) the container in `bundle`; conmon supervises it from now on. */
@@ -193,8 +238,15 @@ export class OciRuntime {
     if (opts.openStdin) args.push('-i');
     if (opts.openStdin && !opts.stdinOnce) args.push('--leave-stdin-open');
 
-    const conmon = spawnConmon(this.cfg.conmonPath, args, { cwd: dir });
+    phase('rt: dirs ready');
+    const conmon = helperAvailable()
+      ? await launchConmon(this.cfg.conmonPath, args, { cwd: dir }).catch(() =>
+          spawnConmon(this.cfg.conmonPath, args, { cwd: dir }),
+        )
+      : spawnConmon(this.cfg.conmonPath, args, { cwd: dir });
+    phase('rt: conmon spawned');
     const msg = await conmon.sync.next();
+    phase('rt: conmon synced');
     if (!msg || msg.data < 0) {
       conmon.release();
       await this.cleanupFailed(id, bundle);
@@ -204,6 +256,8 @@ export class OciRuntime {
     }
     const conmonPid = conmon.child.pid!;
     const rec: ConmonRecord = { conmonPid, bundle, terminal: opts.terminal, logPath: opts.logPath };
+    // Not fsynced: a killed engine finds the old or the new file, and after an OS crash the
+    // container it describes is gone anyway.
     await writeAtomic(join(dir, 'conmon.json'), JSON.stringify(rec));
     this.children.set(id, conmon.child);
     conmon.child.once('exit', () => this.children.delete(id));
@@ -222,12 +276,37 @@ export class OciRuntime {
 
   async start(id: string): Promise<void> {
     await this.mustRecord(id);
+    if (basename(this.directRuntime) === 'crun' && (await this.releaseExecFifo(id))) return;
     try {
       await this.runtime(['start', id]);
     } catch (e) {
       const text = (e as Error).message;
       throw new OciRuntimeError(`OCI runtime start failed: ${text}: unknown`, startFailureExitCode(text));
     }
+  }
+
+  /**
+   * What `crun start` does for a created container (libcrun_status_write_exec_fifo): open its
+   * exec.fifo for writing, unlink it and write one byte, which lets the container's init, blocked
+   * reading the fifo, exec the process; crun then runs poststart hooks (Berth's specs have none).
+   * Done here it saves spawning crun on every start. False when the fifo is missing or has no reader
+   * (the init is gone): then `crun start` runs and reports the error in its words.
+   */
+  private async releaseExecFifo(id: string): Promise<boolean> {
+    const fifo = join(this.runtimeRoot, id, 'exec.fifo');
+    let fh;
+    try {
+      fh = await fsp.open(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+    } catch {
+      return false;
+    }
+    try {
+      await fsp.unlink(fifo);
+      await fh.write(Buffer.alloc(1));
+    } finally {
+      await fh.close();
+    }
+    return true;
   }
 
   /** Sends a signal (name like `SIGTERM`/`TERM`, or number) to the container's init, or all its processes. */
@@ -242,6 +321,7 @@ export class OciRuntime {
 
   /** Applies new resource limits to a running container (`docker update`): the OCI `linux.resources` object. */
   async update(id: string, resources: Record<string, unknown>): Promise<void> {
+    if (this.cfg.cgroups === false) return; // nothing to apply; the caller warns
     const file = join(this.ctrDir(id), 'resources.json');
     await fsp.writeFile(file, JSON.stringify(resources));
     try {
@@ -252,6 +332,9 @@ export class OciRuntime {
   }
 
   async pause(id: string): Promise<void> {
+    // dockerd answers 501 (not implemented) for what the host cannot do.
+    if (this.cfg.cgroups === false)
+      throw new EngineError(`cannot pause container ${id}: pause is ${NO_CGROUPS}`, 501);
     await this.runtime(['pause', id]).catch((e: unknown) => {
       throw this.stateError(id, e);
     });
@@ -358,7 +441,13 @@ export class OciRuntime {
    */
   async delete(id: string, opts: { force?: boolean } = {}): Promise<void> {
     const rec = await this.record(id);
-    const st = await this.state(id);
+    // conmon wrote the exit code: the process is gone, no need to ask the runtime (one exec less).
+    phase('rt.delete: begin');
+    const exited = await fsp.access(join(this.exitDir, id)).then(
+      () => true,
+      () => false,
+    );
+    const st = exited ? { status: 'stopped' as const, pid: 0 } : await this.state(id);
     if (st && st.status !== 'stopped') {
       if (!opts.force && st.status !== 'created') {
         throw new ConflictError(`cannot remove container ${id}: container is ${st.status}`);
@@ -375,12 +464,14 @@ export class OciRuntime {
       // conmon leaves within milliseconds of writing the exit code: poll finely (2 s at most).
       for (let i = 0; i < 1000 && (await conmonAlive(rec.conmonPid, id)); i++) await sleep(2);
     }
+    phase('rt.delete: conmon gone');
     if (st) {
       await this.runtime(['delete', '--force', id]).catch((e: unknown) => {
         if (!/does not exist|not found/i.test((e as Error).message))
           throw new SystemError((e as Error).message);
       });
     }
+    phase('rt.delete: crun deleted');
     await Promise.all([
       fsp.rm(this.ctrDir(id), { recursive: true, force: true }),
       fsp.rm(join(this.exitDir, id), { force: true }),
@@ -430,7 +521,7 @@ export class OciRuntime {
     const spec = join(dir, 'process.json');
     await fsp.writeFile(spec, JSON.stringify({ ...proc, terminal: opts.terminal }));
 
-    const args = this.conmonCommon(id, execId, dir, dir);
+    const args = this.conmonCommon(id, execId, dir, dir, this.directRuntime);
     args.push('--exec', '--exec-process-spec', spec, '-l', 'none');
     if (opts.terminal) args.push('-t');
     if (opts.stdin) args.push('-i');
@@ -521,13 +612,7 @@ async function writeCtl(dir: string, line: string): Promise<void> {
 
 async function writeAtomic(path: string, data: string): Promise<void> {
   const tmp = `${path}.tmp`;
-  const fh = await fsp.open(tmp, 'w');
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+  await fsp.writeFile(tmp, data);
   await fsp.rename(tmp, path);
 }
 
@@ -535,7 +620,7 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-function once(child: ChildProcess, event: 'exit'): Promise<void> {
+function once(child: ConmonChild, event: 'exit'): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => child.once(event, () => resolve()));
 }

@@ -15,18 +15,26 @@ export async function fsyncDir(dir: string): Promise<void> {
 /**
  * Replaces `path` with `data` atomically: write a sibling temp file, fsync it, rename it over the
  * target, fsync the directory. A crash at any point leaves either the old or the new content.
+ * `sync: false` skips both fsyncs, for records that need not survive a power cut: the rename still
+ * makes a killed process leave the old or the new content, but after an OS crash the file may be
+ * old, empty or missing.
  */
-export async function writeFileAtomic(path: string, data: string | Buffer): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: string | Buffer,
+  opts: { sync?: boolean } = {},
+): Promise<void> {
+  const sync = opts.sync ?? true;
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });
   const tmp = join(dir, `.tmp-${basename(path)}-${randomBytes(6).toString('hex')}`);
   const fh = await open(tmp, 'w', 0o600);
   try {
     await fh.writeFile(data);
-    await fh.sync();
+    if (sync) await fh.sync();
   } finally {
     await fh.close();
   }
   await rename(tmp, path);
-  await fsyncDir(dir);
+  if (sync) await fsyncDir(dir);
 }

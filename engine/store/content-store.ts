@@ -89,9 +89,17 @@ export class ContentStore {
     return ingest.commit();
   }
 
-  /** A writable that hashes as it writes; `commit()` verifies and publishes the blob. */
-  ingest(expected?: BlobExpectation): Ingest {
-    return new Ingest(join(this.ingestDir, randomBytes(12).toString('hex')), this, expected);
+  /**
+   * A writable that hashes as it writes; `commit()` verifies and publishes the blob. `tmpPath` (from
+   * `newIngestPath`) lets another process write the ingest while this one can still remove it.
+   */
+  ingest(expected?: BlobExpectation, tmpPath = this.newIngestPath()): Ingest {
+    return new Ingest(tmpPath, this, expected);
+  }
+
+  /** A fresh temporary path in the ingest directory (removed by `init` if left behind). */
+  newIngestPath(): string {
+    return join(this.ingestDir, randomBytes(12).toString('hex'));
   }
 
   /** @internal called by Ingest once the data is verified and synced. */

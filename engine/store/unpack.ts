@@ -24,6 +24,7 @@ import { TarReader, type TarHeader } from './tar-reader.js';
 import { cleanEntryName, invalidEntry, whiteoutOf } from './tar-paths.js';
 import { LayerTree, TreeNode, type Inode } from './unpack-tree.js';
 import { makeSpecialNodes, setXattrs, type SpecialNode, type XattrSet } from './unpack-syscalls.js';
+import { inUserNamespace } from '../runtime/rootless/userns.js';
 
 export interface UnpackOptions {
   /** 'trusted' when root (overlay reads trusted.overlay.*), 'user' for rootless overlay with userxattr. */
@@ -48,6 +49,8 @@ const CREATE_FLAGS =
 const SMALL_FILE = 1024 * 1024;
 /** Large files are written in batches of about this many bytes. */
 const WRITE_BATCH = 1024 * 1024;
+/** …and at most this many buffers (the data's own chunks, written with one writev). */
+const MAX_IOVECS = 256;
 
 const UMASK = currentUmask();
 
@@ -66,15 +69,19 @@ export async function unpackLayer(
   opts: UnpackOptions = {},
 ): Promise<UnpackResult> {
   const isRoot = process.getuid?.() === 0;
+  // Root of a user namespace (rootless engine) may chown within its mappings, but trusted.* xattrs and
+  // device nodes need the initial namespace: opaque dirs use user.overlay.opaque there.
+  const userns = inUserNamespace();
   const root = path.resolve(dest);
   const rootStat = await fsp.stat(root);
   if (!rootStat.isDirectory()) throw new SystemError(`unpack destination ${root} is not a directory`);
   const hash = createHash('sha256');
   const reader = new TarReader(tar, (chunk) => hash.update(chunk));
   const x = new Extractor(root, {
-    ns: opts.overlayXattrNamespace ?? (isRoot ? 'trusted' : 'user'),
+    ns: userns ? 'user' : (opts.overlayXattrNamespace ?? (isRoot ? 'trusted' : 'user')),
     applyOwnership: opts.applyOwnership ?? isRoot,
-    allowDevices: opts.allowDevices ?? isRoot,
+    allowDevices: !userns && (opts.allowDevices ?? isRoot),
+    skipDevices: userns,
     // In a setgid destination new files would take its group: then always chown explicitly.
     creator:
       (rootStat.mode & 0o2000) === 0 ? { uid: process.getuid?.(), gid: process.getgid?.() } : undefined,
@@ -105,6 +112,8 @@ interface ExtractorOptions {
   ns: 'trusted' | 'user';
   applyOwnership: boolean;
   allowDevices: boolean;
+  /** Leave device nodes out instead of failing (in a user namespace, as dockerd does). */
+  skipDevices: boolean;
   /** Owner new files get without a chown, when known. */
   creator: { uid?: number; gid?: number } | undefined;
 }
@@ -183,8 +192,10 @@ class Extractor {
       case 'char':
       case 'block':
       case 'fifo':
-        if (h.type !== 'fifo' && !this.opts.allowDevices)
+        if (h.type !== 'fifo' && !this.opts.allowDevices) {
+          if (this.opts.skipDevices) return;
           throw invalidEntry(h.name, 'device nodes are not allowed');
+        }
         node = new TreeNode('special', target, { size: 0 });
         node.meta = h;
         node.onDisk = false;
@@ -279,7 +290,7 @@ class Extractor {
       for await (const c of reader.data()) {
         chunks.push(c);
         batch += c.length;
-        if (batch >= WRITE_BATCH) {
+        if (batch >= WRITE_BATCH || chunks.length >= MAX_IOVECS) {
           await writeAll(fh, chunks);
           chunks.length = 0;
           batch = 0;
@@ -426,13 +437,15 @@ function atimeOf(h: TarHeader): number {
   return h.atime ?? h.mtime;
 }
 
-/** Writes all of `bufs` at the current position, coping with short writes. */
+/** Writes all of `bufs` at the current position with one writev (no copy), coping with short writes. */
 async function writeAll(fh: fsp.FileHandle, bufs: Buffer[]): Promise<void> {
-  if (bufs.length === 0) return;
-  const data = bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs);
-  for (let off = 0; off < data.length;) {
-    const { bytesWritten } = await fh.write(data, off);
-    off += bytesWritten;
+  let rest = bufs;
+  while (rest.length > 0) {
+    let { bytesWritten } = await fh.writev(rest);
+    let i = 0;
+    while (i < rest.length && bytesWritten >= rest[i]!.length) bytesWritten -= rest[i++]!.length;
+    rest = rest.slice(i);
+    if (bytesWritten > 0) rest[0] = rest[0]!.subarray(bytesWritten);
   }
 }
 

@@ -144,6 +144,20 @@ export function systemRoutes(router: Router, engine: Engine): void {
       InitBinary: 'catatonit',
       SecurityOptions: ['name=seccomp,profile=builtin'],
       Warnings: [],
+      // Rootless without delegated cgroups: what dockerd's rootless mode answers.
+      ...(engine.rootless && !engine.rootless.cgroups
+        ? {
+            CgroupDriver: 'none',
+            MemoryLimit: false,
+            SwapLimit: false,
+            CpuCfsPeriod: false,
+            CpuCfsQuota: false,
+            CPUShares: false,
+            CPUSet: false,
+            PidsLimit: false,
+            SecurityOptions: ['name=seccomp,profile=builtin', 'name=rootless'],
+          }
+        : {}),
     });
   });
 }

@@ -176,6 +176,26 @@ describe('buildSpec', () => {
     expect(delegated.linux.resources).toEqual({ memory: { limit: 32 << 20, swap: 64 << 20 } });
   });
 
+  it("rootless sharing the engine's user namespace: no user namespace of its own, bounded sysctls", async () => {
+    const s = await buildSpec(
+      base({
+        rootless: { uidMappings: [], gidMappings: [], maxGid: 65536 },
+        network: { path: '/x/netns' },
+        hostConfig: { Memory: 32 << 20 },
+      }),
+    );
+    expect(s.linux.namespaces.map((n) => n.type)).not.toContain('user');
+    expect(s.linux.uidMappings).toBeUndefined();
+    expect(s.linux.cgroupsPath).toBeUndefined();
+    expect(s.linux.resources).toBeUndefined();
+    expect(s.linux.devices).toBeUndefined();
+    expect(s.mounts.find((m) => m.destination === '/dev/pts')!.options).toContain('gid=5');
+    expect(s.linux.sysctl).toEqual({
+      'net.ipv4.ip_unprivileged_port_start': '0',
+      'net.ipv4.ping_group_range': '0 65536',
+    });
+  });
+
   it('validates paths and values', async () => {
     await expect(buildSpec(base({ workingDir: 'rel' }))).rejects.toThrow(
       "the working directory 'rel' is invalid, it needs to be an absolute path",

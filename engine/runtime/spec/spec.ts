@@ -86,8 +86,18 @@ export interface SpecInput {
   /** 1 or 2; detected from /sys/fs/cgroup when omitted. */
   cgroupVersion?: 1 | 2;
   resourceContext?: ResourceContext;
-  /** Rootless: a user namespace with these mappings; cgroups only when delegated to us. */
-  rootless?: { uidMappings: OciIdMapping[]; gidMappings: OciIdMapping[]; cgroupsDelegated?: boolean };
+  /**
+   * Rootless: bound device nodes, no host sysctl defaults, cgroups only when delegated to us. With
+   * mappings, the container gets a user namespace of its own; with none, it shares the user namespace
+   * the (rootless) engine runs in, as podman's containers do by default.
+   */
+  rootless?: {
+    uidMappings: OciIdMapping[];
+    gidMappings: OciIdMapping[];
+    cgroupsDelegated?: boolean;
+    /** Shared namespace: its highest mapped gid (bounds net.ipv4.ping_group_range). */
+    maxGid?: number;
+  };
   /** Seccomp: host arch / kernel overrides (tests). */
   arch?: string;
   kernel?: string;
@@ -141,6 +151,8 @@ export async function buildSpec(input: SpecInput): Promise<OciSpec> {
 
   const privileged = !!hc.Privileged;
   const rootless = input.rootless;
+  /** Rootless, sharing the engine's user namespace (which owns the network namespaces it creates). */
+  const sharedUserns = !!rootless && rootless.uidMappings.length === 0;
   const security = parseSecurityOpt(hc.SecurityOpt);
   const caps = containerCapabilities({ capAdd: hc.CapAdd, capDrop: hc.CapDrop, privileged });
   const cgroupVersion = input.cgroupVersion ?? detectCgroupVersion();
@@ -228,7 +240,7 @@ export async function buildSpec(input: SpecInput): Promise<OciSpec> {
     shmSize: hc.ShmSize,
     privileged,
     ipcMode: input.ipc === 'host' ? 'host' : 'private',
-    devptsGid5: !rootless || inMapping(rootless.gidMappings, 5),
+    devptsGid5: !rootless || sharedUserns || inMapping(rootless.gidMappings, 5),
     bindSys: !!rootless && hostNetwork,
     mounts: input.mounts,
     tmpfs: hc.Tmpfs,
@@ -248,9 +260,12 @@ export async function buildSpec(input: SpecInput): Promise<OciSpec> {
     ipc: input.ipc,
     uts: input.uts,
     cgroupns: cgroupVersion === 2,
-    userns: rootless ? { uidMappings: rootless.uidMappings, gidMappings: rootless.gidMappings } : undefined,
+    userns:
+      rootless && !sharedUserns
+        ? { uidMappings: rootless.uidMappings, gidMappings: rootless.gidMappings }
+        : undefined,
   });
-  if (rootless) {
+  if (rootless && !sharedUserns) {
     spec.linux.uidMappings = rootless.uidMappings.map((m) => ({ ...m }));
     spec.linux.gidMappings = rootless.gidMappings.map((m) => ({ ...m }));
   }
@@ -283,7 +298,8 @@ export async function buildSpec(input: SpecInput): Promise<OciSpec> {
     hostNetwork,
     hostIpc: input.ipc === 'host',
     hostUts,
-    defaults: !rootless,
+    defaults: !rootless || sharedUserns,
+    pingGroupMax: sharedUserns ? rootless.maxGid : undefined,
   });
   if (Object.keys(sysctl).length) spec.linux.sysctl = sysctl;
   return spec;

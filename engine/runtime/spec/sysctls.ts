@@ -18,6 +18,8 @@ export interface SysctlContext {
   hostUts: boolean;
   /** Add dockerd's defaults for a private network namespace. */
   defaults: boolean;
+  /** Highest gid ping_group_range may name (in a user namespace only mapped gids are valid). */
+  pingGroupMax?: number;
 }
 
 export function containerSysctls(
@@ -28,7 +30,7 @@ export function containerSysctls(
   if (ctx.defaults && !ctx.hostNetwork) {
     // dockerd lets unprivileged processes bind low ports and ping inside their own netns.
     out['net.ipv4.ip_unprivileged_port_start'] = '0';
-    out['net.ipv4.ping_group_range'] = '0 2147483647';
+    out['net.ipv4.ping_group_range'] = `0 ${Math.min(ctx.pingGroupMax ?? 2147483647, 2147483647)}`;
   }
   for (const [key, value] of Object.entries(user ?? {})) {
     if (IPC_KEYS.has(key) || key.startsWith('fs.mqueue.')) {

@@ -14,6 +14,7 @@ import { VolumesPage } from '../features/volumes/VolumesPage';
 import { DiskPage } from '../features/disk/DiskPage';
 import { SettingsPage } from '../features/settings/SettingsPage';
 import { TroubleshootPage } from '../features/settings/TroubleshootPage';
+import { useAppSettings } from '../features/settings/useAppSettings';
 
 function PageFor({ route }: { route: Route }) {
   switch (route.page) {
@@ -46,6 +47,7 @@ function BridgeBanner() {
 function Shell() {
   const route = useRoute();
   useLiveUpdates();
+  useAppSettings();
   return (
     <div className="shell">
       <Sidebar current={route.page} />

@@ -1,12 +1,13 @@
-import { useT } from '../../i18n';
+import { ContainerDetails } from './ContainerDetails';
+import { ContainerList } from './ContainerList';
+import { RunDialogHost } from './RunDialog';
 
 /** #/containers (list) and #/containers/<id>/<tab> (details). */
 export function ContainersPage({ params }: { params: string[] }) {
-  const t = useT();
   return (
-    <section className="page">
-      <h1>{t('containers.title')}</h1>
-      <p className="muted">{params.join('/')}</p>
-    </section>
+    <>
+      {params[0] ? <ContainerDetails key={params[0]} id={params[0]} tab={params[1]} /> : <ContainerList />}
+      <RunDialogHost />
+    </>
   );
 }

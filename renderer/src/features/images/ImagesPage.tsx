@@ -1,12 +1,22 @@
-import { useT } from '../../i18n';
+import { RunDialogHost } from '../containers/RunDialog';
+import { ImageDetails } from './ImageDetails';
+import { ImageList } from './ImageList';
+import { PruneDialog } from './PruneDialog';
+import { PullDialog } from './PullDialog';
+import { PushDialog } from './PushDialog';
+import './images.css';
 
-/** #/images */
+/** #/images (list) and #/images/<id>[/layers|/inspect] (details). */
 export function ImagesPage({ params }: { params: string[] }) {
-  const t = useT();
+  const [id, tab] = params;
   return (
-    <section className="page">
-      <h1>{t('images.title')}</h1>
-      <p className="muted">{params.join('/')}</p>
-    </section>
+    <>
+      {id ? <ImageDetails id={id} tab={tab === 'inspect' ? 'inspect' : 'layers'} /> : <ImageList />}
+      <PullDialog />
+      <PushDialog />
+      <PruneDialog />
+      {/* "Run" opens the containers feature's Run dialog right here. */}
+      <RunDialogHost />
+    </>
   );
 }

@@ -1,12 +1,21 @@
-import { useT } from '../../i18n';
+import './volumes.css';
+import { VolumeDetails } from './VolumeDetails';
+import { VolumeList } from './VolumeList';
+import { VolumeDialogs } from './VolumeDialogs';
+import { TransferPanel } from './TransferPanel';
 
-/** #/volumes */
+/** #/volumes (the list) and #/volumes/<name>[/files/<path…>] (one volume and its files). */
 export function VolumesPage({ params }: { params: string[] }) {
-  const t = useT();
+  const [name, section, ...rest] = params;
   return (
-    <section className="page">
-      <h1>{t('volumes.title')}</h1>
-      <p className="muted">{params.join('/')}</p>
-    </section>
+    <>
+      {name ? (
+        <VolumeDetails name={name} path={section === 'files' ? `/${rest.join('/')}` : '/'} />
+      ) : (
+        <VolumeList />
+      )}
+      <VolumeDialogs />
+      <TransferPanel />
+    </>
   );
 }
