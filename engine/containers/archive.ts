@@ -140,6 +140,9 @@ export async function archivePath(
     const out = start(stat);
     const pack = tarPack();
     const sent = pipeline(pack, out);
+    // A client that hangs up rejects `sent` while packTree still runs; observe it now (it is still
+    // awaited below) so the rejection is never unhandled.
+    sent.catch(() => undefined);
     const entryName = stat.name === '/' ? '.' : stat.name;
     // A live container's /proc and /sys are kernel views, not files: archive them empty.
     const skipContents = view.live ? skipPseudo(host, view.root) : undefined;
