@@ -25,7 +25,6 @@ import { directorySize } from '../store/disk-usage.js';
 import { healthMonitor } from './health.js';
 import { linuxResources, type SpecHostConfig } from '../runtime/spec/index.js';
 import { logLimits } from './log-rotation.js';
-import { phase } from './zz-timing.js';
 
 export interface ContainerServiceDeps {
   store: ContainerStore;
@@ -216,7 +215,6 @@ export class ContainerService {
   }
 
   async create(nameParam: string | undefined, body: CreateBody): Promise<{ Id: string; Warnings: string[] }> {
-    phase('create begin', true);
     const { config: userConfig, hostConfig } = body;
     validateHostConfig(hostConfig);
     const imageName = userConfig.Image as string;
@@ -280,9 +278,7 @@ export class ContainerService {
       },
       execIds: [],
     };
-    phase('create: before save');
     await this.store.save(rec);
-    phase('create: saved');
     this.emit(rec, 'create');
     // A start usually follows at once (`docker run`): have the helpers it needs starting meanwhile,
     // once the reply is out (spawning blocks the event loop for a moment).
@@ -327,11 +323,9 @@ export class ContainerService {
         const m = parseBind(b);
         if (m.type === 'bind') await mkdir(m.source, { recursive: true });
       }
-      phase('start: begin');
       await mountRootfs(paths, layersRoot, lowers, join(dir, 'empty'), {
         volatile: Boolean(rec.hostConfig.AutoRemove),
       });
-      phase('start: mounted');
       cleanup.push(() => unmountRootfs(paths));
       for (const m of rec.mounts) {
         if (m.Type !== 'volume' || !m.Name) continue;
@@ -341,9 +335,7 @@ export class ContainerService {
       }
       const net = await this.deps.network.setup(rec, join(dir, 'hosts'));
       cleanup.push(() => this.deps.network.release(rec));
-      phase('start: net setup');
       const files = await this.writeNetworkFiles(rec, net);
-      phase('start: net files');
       const imageConfig = (await this.imageConfig(rec.imageId)) as Record<string, unknown>;
       const bundle = join(dir, 'bundle');
       await this.deps.spec.build({
@@ -355,7 +347,6 @@ export class ContainerService {
         files,
         mounts: rec.mounts,
       });
-      phase('start: spec built');
       const { pid } = await this.deps.runtime.create(rec.id, bundle, {
         terminal: Boolean(rec.config.Tty),
         openStdin: Boolean(rec.config.OpenStdin),
@@ -368,14 +359,11 @@ export class ContainerService {
         })(),
       });
       cleanup.push(() => this.deps.runtime.delete(rec.id, { force: true }));
-      phase('start: runtime created');
       // Attach waiting clients between create and start, so they see the first byte of output.
       const waiting = this.pendingAttach.get(rec.id);
       this.pendingAttach.delete(rec.id);
       for (const attach of waiting ?? []) await attach().catch(() => undefined);
-      phase('start: attached');
       await this.deps.runtime.start(rec.id);
-      phase('start: runtime started');
       rec.ports = net.ports;
       rec.network = {
         ...rec.network,
@@ -398,7 +386,6 @@ export class ContainerService {
       };
       rec.manuallyStopped = false;
       await this.store.save(rec);
-      phase('start: saved');
       this.emit(rec, 'start');
       healthMonitor(this).start(rec);
       void this.watchExit(rec.id);
@@ -461,7 +448,7 @@ export class ContainerService {
     this.watching.add(id);
     return this.deps.runtime
       .waitExit(id)
-      .then((info) => (phase('exit seen'), this.locked(id, () => this.recordExit(id, info))))
+      .then((info) => this.locked(id, () => this.recordExit(id, info)))
       .catch(() => undefined)
       .finally(() => this.watching.delete(id));
   }
@@ -470,7 +457,6 @@ export class ContainerService {
     const rec = this.store.get(id);
     if (!rec) return;
     healthMonitor(this).stop(id);
-    phase('exit: locked');
     // An auto-removed container (`docker run --rm`) is gone as soon as its rootfs and network are
     // released; the runtime's own cleanup (crun delete, conmon's files) overlaps that and finishes
     // after the reply. Its record on disk still says running until its files are removed, so an
@@ -478,9 +464,7 @@ export class ContainerService {
     const autoRemove = Boolean(rec.hostConfig.AutoRemove);
     const runtimeGone = this.deps.runtime.delete(id, { force: true }).catch(() => undefined);
     if (!autoRemove) await runtimeGone;
-    phase('exit: runtime deleted');
     await this.deps.network.release(rec).catch(() => undefined);
-    phase('exit: net released');
     for (const m of rec.mounts)
       if (m.Type === 'volume' && m.Name) await this.deps.volumes.unmount(m.Name, id).catch(() => undefined);
     await unmountRootfs(rootfsPaths(this.store.dir(id))).catch(() => undefined);
@@ -496,9 +480,7 @@ export class ContainerService {
       finishedAt: info.finishedAt.toISOString(),
     };
     rec.ports = {};
-    phase('exit: unmounted');
     if (!autoRemove) await this.store.save(rec);
-    phase('exit: saved');
     this.emit(rec, 'die', { exitCode: String(info.exitCode) });
     if (info.oomKilled) this.emit(rec, 'oom');
     for (const w of this.exitWaiters.get(id) ?? []) w(info.exitCode);
@@ -523,7 +505,6 @@ export class ContainerService {
     this.emit(rec, 'destroy');
     for (const w of this.removeWaiters.get(rec.id) ?? []) w();
     this.removeWaiters.delete(rec.id);
-    phase('remove: done');
     void runtimeGone.then(() => this.store.delete(rec.id)).catch(() => undefined);
   }
 
@@ -773,12 +754,9 @@ export class ContainerService {
     // An AutoRemove container removed itself when it exited.
     if (!this.store.get(rec.id)) return;
     await this.locked(rec.id, async () => {
-      phase('remove: locked');
       rec.state = { ...rec.state, removing: true };
       await this.store.save(rec);
-      phase('remove: saved');
       await this.finishRemove(rec, opts.volumes ?? false);
-      phase('remove: done');
     });
   }
 

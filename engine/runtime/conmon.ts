@@ -181,6 +181,7 @@ export async function launchConmon(
     stderr: () => err,
     release() {
       sync.close();
+      child.stdout.resume();
       child.stderr.resume();
       child.unref();
     },

@@ -41,7 +41,6 @@ import { detectRuntime, type DetectedRuntime } from './detect.js';
 
 export type { AttachStream, StdStream } from './attach.js';
 import { prepareRelay } from './attach.js';
-import { phase } from '../containers/zz-timing.js';
 
 export interface RuntimeConfig {
   /** crun or runc (or a wrapper around crun: see detect.ts); conmon runs it to create containers. */
@@ -238,15 +237,12 @@ export class OciRuntime {
     if (opts.openStdin) args.push('-i');
     if (opts.openStdin && !opts.stdinOnce) args.push('--leave-stdin-open');
 
-    phase('rt: dirs ready');
     const conmon = helperAvailable()
       ? await launchConmon(this.cfg.conmonPath, args, { cwd: dir }).catch(() =>
           spawnConmon(this.cfg.conmonPath, args, { cwd: dir }),
         )
       : spawnConmon(this.cfg.conmonPath, args, { cwd: dir });
-    phase('rt: conmon spawned');
     const msg = await conmon.sync.next();
-    phase('rt: conmon synced');
     if (!msg || msg.data < 0) {
       conmon.release();
       await this.cleanupFailed(id, bundle);
@@ -442,7 +438,6 @@ export class OciRuntime {
   async delete(id: string, opts: { force?: boolean } = {}): Promise<void> {
     const rec = await this.record(id);
     // conmon wrote the exit code: the process is gone, no need to ask the runtime (one exec less).
-    phase('rt.delete: begin');
     const exited = await fsp.access(join(this.exitDir, id)).then(
       () => true,
       () => false,
@@ -464,14 +459,12 @@ export class OciRuntime {
       // conmon leaves within milliseconds of writing the exit code: poll finely (2 s at most).
       for (let i = 0; i < 1000 && (await conmonAlive(rec.conmonPid, id)); i++) await sleep(2);
     }
-    phase('rt.delete: conmon gone');
     if (st) {
       await this.runtime(['delete', '--force', id]).catch((e: unknown) => {
         if (!/does not exist|not found/i.test((e as Error).message))
           throw new SystemError((e as Error).message);
       });
     }
-    phase('rt.delete: crun deleted');
     await Promise.all([
       fsp.rm(this.ctrDir(id), { recursive: true, force: true }),
       fsp.rm(join(this.exitDir, id), { force: true }),
