@@ -47,7 +47,10 @@ export function LogsView({ containerId }: { containerId: string }) {
     const id = setTimeout(() => setActiveQuery(query), query ? 150 : 0);
     return () => clearTimeout(id);
   }, [query]);
-  const { search, scanning } = useLogSearch(store, activeQuery, !timestamps, version);
+  const found = useLogSearch(store, activeQuery, !timestamps, version);
+  const { search } = found;
+  // Until the search for the current query exists, it is pending (not "no matches").
+  const scanning = !!activeQuery && (!search || search.query !== activeQuery || found.scanning);
   const pattern = useMemo(() => searchPattern(activeQuery), [activeQuery]);
   const [current, setCurrent] = useState<number | null>(null);
   const [reveal, setReveal] = useState<{ line: number; nonce: number } | null>(null);

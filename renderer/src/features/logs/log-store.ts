@@ -74,6 +74,12 @@ export class LogStore {
     ) {
       const text = `${last.text}\n${batch.text}`;
       const count = last.count + batch.count;
+      // Offsets of the old lines stay; only the new part is scanned.
+      const starts = new Int32Array(count + 1);
+      starts.set(last.starts.subarray(0, last.count));
+      const shift = last.text.length + 1;
+      const added = lineStarts(batch.text, batch.count);
+      for (let i = 0; i <= batch.count; i++) starts[last.count + i] = added[i]! + shift;
       let stderr: Uint8Array | null = null;
       if (last.stderr || flags) {
         stderr = new Uint8Array(count);
@@ -84,7 +90,7 @@ export class LogStore {
         first: last.first,
         count,
         text,
-        starts: lineStarts(text, count),
+        starts,
         stderr,
       };
     } else {
