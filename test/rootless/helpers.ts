@@ -24,7 +24,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { BERTH_LAUNCHER, DOCKER_BIN, REPO_ROOT, engineBuilt, type TestEngine } from '../support/engine.js';
 import { httpRequest } from '../support/http.js';
 import { spawnTracked, stopProcess, waitExit } from '../support/processes.js';
@@ -72,6 +72,7 @@ export function ensureRootlessUser(): RootlessUser {
     ['newgidmap', 'uidmap'],
     ['fuse-overlayfs', 'fuse-overlayfs'],
     ['setpriv', 'util-linux'],
+    ['setfacl', 'acl'],
     ['useradd', 'passwd'],
     ['crun', 'crun'],
     ['conmon', 'conmon'],
@@ -109,6 +110,7 @@ export function ensureRootlessUser(): RootlessUser {
     if (!existsSync(dev)) throw new Error(`${dev} is missing: the kernel needs the tun and fuse drivers`);
     if ((statSync(dev).mode & 0o666) !== 0o666) chmodSync(dev, 0o666);
   }
+  grantTraversal(ROOTLESS_USER, uid);
   return {
     name: ROOTLESS_USER,
     uid,
@@ -117,6 +119,19 @@ export function ensureRootlessUser(): RootlessUser {
     subUidStart: firstRange('/etc/subuid', ROOTLESS_USER, uid)!,
     subGidStart: firstRange('/etc/subgid', ROOTLESS_USER, uid)!,
   };
+}
+
+/**
+ * The user runs the engine from this checkout (bin/, dist/, node_modules/), but a clone may sit under
+ * a private directory (CI clones into `mktemp -d`, mode 0700). Grant the test user — only it, with an
+ * ACL — search permission on each ancestor it cannot traverse.
+ */
+function grantTraversal(user: string, uid: number): void {
+  for (let dir = REPO_ROOT; ; dir = dirname(dir)) {
+    const st = statSync(dir);
+    if ((st.mode & 0o001) === 0 && st.uid !== uid) sh('setfacl', ['-m', `u:${user}:x`, dir]);
+    if (dirname(dir) === dir) break;
+  }
 }
 
 export interface RootlessEngine extends TestEngine {
