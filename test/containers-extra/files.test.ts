@@ -182,6 +182,22 @@ describe('docker cp', () => {
     expect(head.status).toBe(404);
   });
 
+  it('survives a client that hangs up in the middle of an archive', async () => {
+    const { request } = await import('node:http');
+    await new Promise<void>((resolve, reject) => {
+      const req = request({ socketPath: s.eng.socket, path: '/containers/cpr/archive?path=/' }, (res) => {
+        res.once('data', () => {
+          req.destroy();
+          resolve();
+        });
+      });
+      req.on('error', (e) => (req.destroyed ? undefined : reject(e)));
+      req.end();
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await s.eng.request('GET', '/_ping')).status).toBe(200);
+  });
+
   it('sends the path stat header', async () => {
     const res = await s.eng.request('HEAD', '/containers/cpr/archive?path=/d/etclink');
     expect(res.status).toBe(200);

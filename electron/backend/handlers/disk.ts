@@ -3,7 +3,8 @@ import { diskMethods, diskTopics } from '../../contract/disk.js';
 import type { MethodHandlers, TopicHandlers } from '../handler-types.js';
 import { systemDf } from '../volumes/df.js';
 import { reclaimPlan, summarize } from '../volumes/disk-usage.js';
-import { humanBytes, reclaim } from '../volumes/reclaim.js';
+import { reclaim } from '../volumes/reclaim.js';
+import { formatBytes } from '../format.js';
 
 export const diskMethodHandlers: MethodHandlers<typeof diskMethods> = {
   async 'disk.summary'(_args, ctx) {
@@ -20,7 +21,7 @@ export const diskMethodHandlers: MethodHandlers<typeof diskMethods> = {
     if (count > 0) {
       ctx.notify({
         title: 'Disk space reclaimed',
-        body: `${count} items removed, ${humanBytes(result.spaceReclaimed)} freed`,
+        body: `${count} items removed, ${formatBytes(result.spaceReclaimed)} freed`,
       });
     }
     return result;

@@ -6,7 +6,8 @@ import type { MethodHandlers, TopicHandlers } from '../handler-types.js';
 import { HandlerError } from '../errors.js';
 import { listImages, prunePreview } from '../images/catalog.js';
 import { listLogins, removeCredentials, saveCredentials } from '../images/credentials.js';
-import { formatBytes, notify } from '../images/notices.js';
+import { formatBytes } from '../format.js';
+import { notify } from '../images/notices.js';
 import { normalizeRegistry, parseRef, registryKey } from '../images/reference.js';
 import { pull, push } from '../images/transfer.js';
 

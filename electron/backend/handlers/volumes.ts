@@ -7,7 +7,7 @@ import { toBridgeError } from '../errors.js';
 import { listFromArchive } from '../volumes/browse.js';
 import { withHelper, sweepStaleHelpers } from '../volumes/helper.js';
 import { inspectVolume, listVolumes } from '../volumes/info.js';
-import { humanBytes } from '../volumes/reclaim.js';
+import { formatBytes } from '../format.js';
 import { helperPath, VolumeTransfers } from '../volumes/transfers.js';
 import type { Readable } from 'node:stream';
 import { posix } from 'node:path';
@@ -77,7 +77,7 @@ export const volumeMethodHandlers: MethodHandlers<typeof volumeMethods> = {
     if (result.removed.length) {
       ctx.notify({
         title: 'Volumes pruned',
-        body: `${result.removed.length} removed, ${humanBytes(result.spaceReclaimed)} freed`,
+        body: `${result.removed.length} removed, ${formatBytes(result.spaceReclaimed)} freed`,
       });
     }
     return result;

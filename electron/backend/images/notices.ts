@@ -29,18 +29,6 @@ function language(ctx: BackendContext): 'en' | 'zh' {
   return env.toLowerCase().startsWith('zh') ? 'zh' : 'en';
 }
 
-export function formatBytes(n: number): string {
-  if (n < 1000) return `${n} B`;
-  const units = ['kB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let i = -1;
-  do {
-    v /= 1000;
-    i++;
-  } while (v >= 1000 && i < units.length - 1);
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
-}
-
 export function notice(ctx: BackendContext, key: Key, vars: Record<string, string | number>): Notice {
   const [title, body] = TEXT[language(ctx)][key];
   return {

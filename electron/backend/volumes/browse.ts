@@ -6,7 +6,6 @@ import type { Readable } from 'node:stream';
 import { extract, type Header } from 'tar-stream';
 import type { VolumeEntry, VolumeEntryType, VolumeListing } from '../../contract/volumes.js';
 import { HandlerError } from '../errors.js';
-import { DRAIN_MS } from './chunks.js';
 
 export interface ListOptions {
   /** Children kept at most; more set `truncated`. */
@@ -50,15 +49,12 @@ export async function listFromArchive(
   archive.pipe(tar);
   let ended = false;
   archive.once('end', () => (ended = true));
-  // Ends the listing early. The engine's response is drained rather than cut (see chunks.ts).
+  // Ends the listing early.
   const stop = () => {
     if (ended) return;
     archive.unpipe(tar);
     tar.destroy();
-    const cut = setTimeout(() => archive.destroy(), DRAIN_MS);
-    cut.unref?.();
-    archive.once('close', () => clearTimeout(cut));
-    archive.resume();
+    archive.destroy();
   };
   const timer = setTimeout(() => {
     truncated = true;

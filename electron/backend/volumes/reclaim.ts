@@ -83,16 +83,3 @@ export async function reclaim(docker: Docker, req: ReclaimRequest): Promise<Recl
   const after = totalUsage(await systemDf(docker));
   return { removed, failed, spaceReclaimed: Math.max(0, before - after) };
 }
-
-/** 1.2 GB: for notifications written by the backend (the UI formats its own). */
-export function humanBytes(n: number): string {
-  if (n < 1000) return `${n} B`;
-  const units = ['kB', 'MB', 'GB', 'TB', 'PB'];
-  let v = n;
-  let i = -1;
-  do {
-    v /= 1000;
-    i++;
-  } while (v >= 1000 && i < units.length - 1);
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
-}

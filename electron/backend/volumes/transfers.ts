@@ -14,7 +14,7 @@ import { extract } from 'tar-stream';
 import { VOLUME_CHUNK_BYTES, type DownloadChunk, type DownloadInfo } from '../../contract/volumes.js';
 import type { BackendContext } from '../context.js';
 import { HandlerError } from '../errors.js';
-import { ChunkReader, DRAIN_MS, drainIterator, type ByteSource } from './chunks.js';
+import { ChunkReader, type ByteSource } from './chunks.js';
 import { createHelper, HELPER_MOUNT, withHelper, type Helper } from './helper.js';
 
 const SESSION_KEY = 'volumes.transfers';
@@ -52,8 +52,8 @@ function notFound(id: string): HandlerError {
 }
 
 /**
- * The first entry of a tar stream, which must be a regular file. `finish()` reads the rest of the
- * archive (after the body was read or abandoned), so the engine's response ends normally.
+ * The first entry of a tar stream, which must be a regular file. `finish()` releases the archive
+ * (after the body was read or abandoned).
  */
 async function firstFile(
   archive: Readable,
@@ -63,8 +63,10 @@ async function firstFile(
   archive.on('error', (err) => tar.destroy(err));
   archive.pipe(tar);
   const it = tar[Symbol.asyncIterator]();
-  const finish = () =>
-    drainIterator(it, archive, DRAIN_MS, (entry) => (entry as { resume(): void }).resume());
+  const finish = async () => {
+    tar.destroy();
+    archive.destroy();
+  };
   const first = await it.next();
   if (first.done) throw new HandlerError(`${path} is empty`, 500);
   const entry = first.value;
@@ -146,7 +148,6 @@ export class VolumeTransfers {
       bytes: 0,
       close: async () => {
         this.downloads.delete(id);
-        // In the background: a cancelled export may have much left to drain (see chunks.ts).
         void (async () => {
           await reader.close();
           await finish();

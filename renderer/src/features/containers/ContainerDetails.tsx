@@ -15,7 +15,7 @@ import { InspectTab } from './InspectTab';
 import { StatsTab } from './StatsTab';
 import { FilesTab } from './FilesTab';
 import { ProcessesTab } from './ProcessesTab';
-import { PauseIcon, PlayIcon, RestartIcon, StopIcon, TrashIcon } from './icons';
+import { PauseIcon, PlayIcon, RestartIcon, StopIcon, TrashIcon } from '../../components/icons';
 import './containers.css';
 
 export const TABS = ['logs', 'terminal', 'inspect', 'stats', 'files', 'processes'] as const;

@@ -23,7 +23,7 @@ import { useListPrefs } from './list-prefs';
 import { RemoveDialog, type RemoveTarget } from './RemoveDialog';
 import { useRunDialog } from './run-dialog-store';
 import { useListStats } from './stats-history';
-import { PauseIcon, PlayIcon, RestartIcon, StopIcon, TrashIcon } from './icons';
+import { PauseIcon, PlayIcon, RestartIcon, StopIcon, TrashIcon } from '../../components/icons';
 import './containers.css';
 
 export const ROW_HEIGHT = 44;

@@ -8,7 +8,7 @@ import { useLanguage, useT } from '../../i18n';
 import { isRunning, type Row } from './list-model';
 import { HISTORY, useStatsHistory } from './stats-history';
 import { StatusBadge } from './StatusBadge';
-import { PlayIcon, StopIcon, TrashIcon } from './icons';
+import { PlayIcon, StopIcon, TrashIcon } from '../../components/icons';
 
 export type Selection = 'none' | 'some' | 'all';
 

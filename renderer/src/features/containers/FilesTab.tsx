@@ -9,7 +9,7 @@ import { ErrorState, Loading } from '../../components/ErrorState';
 import { formatBytes, timeAgo } from '../../components/format';
 import { toast } from '../../components/toasts';
 import { useLanguage, useT } from '../../i18n';
-import { DownloadIcon, FileIcon, FolderIcon, LinkIcon } from './icons';
+import { DownloadIcon, FileIcon, FolderIcon, LinkIcon } from '../../components/icons';
 import { dateTime } from './ContainerRow';
 
 /** The last directory shown per container, so coming back to the tab lands where you were. */

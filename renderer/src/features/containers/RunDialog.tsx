@@ -19,7 +19,7 @@ import {
   type RunForm,
 } from './run-form';
 import { useRunDialog } from './run-dialog-store';
-import { TrashIcon } from './icons';
+import { TrashIcon } from '../../components/icons';
 import './containers.css';
 
 let nextHost = 1;

@@ -6,7 +6,7 @@ import { formatBytes, shortId, timeAgo } from '../../components/format';
 import { href, navigate } from '../../app/router';
 import { useLanguage, useT } from '../../i18n';
 import { useRunDialog } from '../containers/run-dialog-store';
-import { PlayIcon, TagIcon, TrashIcon, UploadIcon } from './icons';
+import { PlayIcon, TagIcon, TrashIcon, UploadIcon } from '../../components/icons';
 import { InspectView } from './InspectView';
 import { splitTag } from './reference';
 import { RemoveDialog, type RemoveTarget } from './RemoveDialog';

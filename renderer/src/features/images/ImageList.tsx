@@ -6,7 +6,7 @@ import { formatBytes, shortId, timeAgo } from '../../components/format';
 import { href, navigate } from '../../app/router';
 import { useLanguage, useT } from '../../i18n';
 import { useRunDialog } from '../containers/run-dialog-store';
-import { BroomIcon, DownloadIcon, PlayIcon, TagIcon, TrashIcon } from './icons';
+import { BroomIcon, DownloadIcon, PlayIcon, TagIcon, TrashIcon } from '../../components/icons';
 import { imageLabel, splitTag } from './reference';
 import { RemoveDialog, type RemoveTarget } from './RemoveDialog';
 import { TagDialog } from './TagDialog';

@@ -7,7 +7,7 @@ import { formatBytes, timeAgo } from '../../components/format';
 import { toast } from '../../components/toasts';
 import { useLanguage, useT } from '../../i18n';
 import { downloadFromVolume, TransferCancelled } from './transfer';
-import { FileIcon, FolderIcon, LinkIcon, OtherIcon } from './icons';
+import { FileIcon, FolderIcon, LinkIcon, OtherIcon } from '../../components/icons';
 
 const ICON: Record<VolumeEntry['type'], () => ReactNode> = {
   directory: FolderIcon,

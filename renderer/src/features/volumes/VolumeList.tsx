@@ -9,7 +9,7 @@ import { useLanguage, useT } from '../../i18n';
 import { RemoveVolumeDialog } from './RemoveVolumeDialog';
 import { downloadFromVolume, TransferCancelled } from './transfer';
 import { useVolumesUi } from './ui-store';
-import { TrashIcon } from './icons';
+import { TrashIcon } from '../../components/icons';
 
 type Filter = 'all' | 'used' | 'unused';
 

@@ -1,4 +1,5 @@
-// Small stroke icons (inline SVG, currentColor) so buttons look the same on every system's fonts.
+// Small stroke icons shared by every page (inline SVG, currentColor), so buttons look the same on
+// every system's fonts.
 const base = {
   width: 16,
   height: 16,
@@ -54,5 +55,26 @@ export const LinkIcon = () => (
 export const DownloadIcon = () => (
   <svg {...base}>
     <path d="M8 2.5v8M4.5 7L8 10.5 11.5 7M3 13.5h10" />
+  </svg>
+);
+export const TagIcon = () => (
+  <svg {...base}>
+    <path d="M2.5 2.5h5.2l5.8 5.8-5.2 5.2-5.8-5.8z" />
+    <circle cx="5.4" cy="5.4" r="1" fill="currentColor" stroke="none" />
+  </svg>
+);
+export const UploadIcon = () => (
+  <svg {...base}>
+    <path d="M8 10.5V2.8M4.8 5.8 8 2.6l3.2 3.2M2.8 10.5v2.7h10.4v-2.7" />
+  </svg>
+);
+export const BroomIcon = () => (
+  <svg {...base}>
+    <path d="M10.8 2.2 7.6 7.4M4.4 7.6l5.6 3.2M4.4 7.6c-1.2 2-2 3.8-1.8 6.2 2.4 0 4.4-1 5.4-3M6 11.6l1.2-2" />
+  </svg>
+);
+export const OtherIcon = () => (
+  <svg {...base}>
+    <circle cx="8" cy="8" r="4.7" />
   </svg>
 );
