@@ -193,3 +193,6 @@ export const volumeMethods = {
 };
 
 export const volumeTopics = {};
+
+/** Label on the short-lived containers the app creates to read and write volumes (never started). */
+export const VOLUME_HELPER_LABEL = 'io.berth.volume-helper';

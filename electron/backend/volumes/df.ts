@@ -1,6 +1,7 @@
 // GET /system/df as the Docker API sends it (Berth's engine, dockerd and podman fill the same fields),
 // and the volume → containers map the volume pages and the reclaim plan share.
 import type Docker from 'dockerode';
+import { VOLUME_HELPER_LABEL as HELPER_LABEL } from '../../contract/volumes.js';
 
 export interface DfImage {
   Id: string;
@@ -92,9 +93,6 @@ export const ANONYMOUS_LABEL = 'com.docker.volume.anonymous';
 export function isAnonymousVolume(v: { Name: string; Labels?: Record<string, string> | null }): boolean {
   return ANONYMOUS_LABEL in (v.Labels ?? {}) || /^[0-9a-f]{64}$/.test(v.Name);
 }
-
-/** The short-lived helper containers this app creates to reach into volumes (never started). */
-export const HELPER_LABEL = 'io.berth.volume-helper';
 
 export function containerName(c: { Id: string; Names?: string[] | null }): string {
   return (c.Names?.[0] ?? '').replace(/^\//, '') || c.Id.slice(0, 12);

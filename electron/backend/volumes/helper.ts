@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
 import { HandlerError } from '../errors.js';
-import { HELPER_LABEL } from './df.js';
+import { VOLUME_HELPER_LABEL as HELPER_LABEL } from '../../contract/volumes.js';
 
 export const HELPER_MOUNT = '/volume';
 

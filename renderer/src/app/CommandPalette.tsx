@@ -95,6 +95,8 @@ export function CommandPalette() {
               e.preventDefault();
               setIndex((i) => Math.max(i - 1, 0));
             } else if (e.key === 'Enter' && items[index]) {
+              // Consumed here, so the Enter never reaches a dialog the command opens.
+              e.preventDefault();
               run(items[index].c);
             } else if (e.key === 'Escape') {
               setOpen(false);

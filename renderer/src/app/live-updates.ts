@@ -2,7 +2,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useRef } from 'react';
 import { useSubscription } from '../bridge/hooks';
-import type { EngineEvent } from '../bridge/contract';
+import { VOLUME_HELPER_LABEL, type EngineEvent } from '../bridge/contract';
 
 /** Which query-key roots an event makes stale. */
 export function keysFor(event: EngineEvent): string[] {
@@ -41,8 +41,12 @@ export function useLiveUpdates(): void {
     {},
     {
       onEvent: (event) => {
-        // Exec and attach events fire constantly during a terminal session and change no list.
-        if (event.Type === 'container' && /^(exec_|attach|resize|top)/.test(event.Action)) return;
+        // Exec, attach and file-transfer events fire constantly (terminals, the Files tab, volume
+        // browsing) and change no list; nor do the short-lived helper containers that browse volumes.
+        if (event.Type === 'container') {
+          if (/^(exec_|attach|resize|top|archive-path|extract-to-dir|export)/.test(event.Action)) return;
+          if (event.Actor.Attributes?.[VOLUME_HELPER_LABEL] !== undefined) return;
+        }
         for (const key of keysFor(event)) pending.current.add(key);
         timer.current ??= setTimeout(flush, 150);
       },
