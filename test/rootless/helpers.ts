@@ -271,6 +271,9 @@ export async function startRootlessEngine(
       if (!child) return;
       child.kill(signal);
       await waitExit(child);
+      // The engine proper runs inside the namespace and dies by its parent-death signal a moment
+      // after the outer process: wait for it, or the next start finds the data root still locked.
+      await waitGone(engineLockPid(dataRoot), 10_000);
     },
     async restart() {
       if (child && child.exitCode === null && child.signalCode === null)
@@ -327,6 +330,33 @@ function runDocker(
 }
 
 /** SIGKILLs (by PID) the processes whose command line matches, with their descendants. */
+/** The pid in the data root's lock file, if any. */
+function engineLockPid(dataRoot: string): number | undefined {
+  try {
+    return Number(readFileSync(join(dataRoot, 'engine.pid'), 'utf8').trim()) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function waitGone(pid: number | undefined, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (pid && existsSync(`/proc/${pid}`) && !isZombie(pid)) {
+    if (Date.now() > deadline)
+      throw new Error(`engine pid ${pid} still alive ${ms} ms after its parent was killed`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return true;
+  }
+}
+
 function killMatching(match: (cmdline: string) => boolean): void {
   const parent = new Map<number, number>();
   const doomed = new Set<number>();
