@@ -1,6 +1,6 @@
 // A scripted bridge for component tests (setBridge(fakeBridge({...}))): each method answers from
 // `handlers`; calls are recorded.
-import type { BerthBridge, MethodName, Result } from '../bridge';
+import type { BerthBridge, MethodName, Result, SubscriptionHandlers } from '../bridge';
 
 export type Handlers = Partial<Record<MethodName, (args: never) => unknown>>;
 
@@ -35,4 +35,41 @@ export function polyfillDialog(): void {
       this.removeAttribute('open');
     };
   }
+}
+
+export interface RecordedSubscription {
+  topic: string;
+  args: Record<string, unknown>;
+  handlers: SubscriptionHandlers<unknown>;
+  closed: boolean;
+}
+
+/**
+ * A bridge for views driven by subscriptions: every call answers ok (undefined) and is recorded; every
+ * subscription is recorded with its handlers, so a test can push events through it.
+ */
+export function recordingBridge(): BerthBridge & {
+  calls: { method: string; args: Record<string, unknown> }[];
+  subs: RecordedSubscription[];
+} {
+  const calls: { method: string; args: Record<string, unknown> }[] = [];
+  const subs: RecordedSubscription[] = [];
+  return {
+    calls,
+    subs,
+    async call(method, args) {
+      calls.push({ method, args: args as Record<string, unknown> });
+      return { ok: true, value: undefined } as Result<never>;
+    },
+    subscribe(topic, args, handlers) {
+      const sub: RecordedSubscription = {
+        topic,
+        args: args as Record<string, unknown>,
+        handlers: handlers as SubscriptionHandlers<unknown>,
+        closed: false,
+      };
+      subs.push(sub);
+      return { close: () => (sub.closed = true) };
+    },
+  };
 }

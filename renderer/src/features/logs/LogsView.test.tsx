@@ -2,39 +2,14 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { setBridge } from '../../bridge';
-import type { BerthBridge, LogsEvent, Result, SubscriptionHandlers } from '../../bridge/contract';
+import { recordingBridge, type RecordedSubscription } from '../../components/fake-bridge';
+import type { LogsEvent } from '../../bridge/contract';
 import { useLanguage } from '../../i18n';
 import { LogsView } from './LogsView';
 import { useLogPrefs } from './prefs';
 
-interface Sub {
-  topic: string;
-  args: Record<string, unknown>;
-  handlers: SubscriptionHandlers<unknown>;
-  closed: boolean;
-}
-
-let subs: Sub[];
+let subs: RecordedSubscription[];
 let calls: { method: string; args: Record<string, unknown> }[];
-
-function fakeBridge(): BerthBridge {
-  return {
-    async call(method, args) {
-      calls.push({ method, args: args as Record<string, unknown> });
-      return { ok: true, value: undefined } as Result<never>;
-    },
-    subscribe(topic, args, handlers) {
-      const sub: Sub = {
-        topic,
-        args: args as Record<string, unknown>,
-        handlers: handlers as SubscriptionHandlers<unknown>,
-        closed: false,
-      };
-      subs.push(sub);
-      return { close: () => (sub.closed = true) };
-    },
-  };
-}
 
 const logSub = () => subs.filter((s) => s.topic === 'logs' && !s.closed).at(-1)!;
 const emit = (e: LogsEvent) => act(() => logSub().handlers.onEvent(e));
@@ -56,7 +31,10 @@ beforeEach(() => {
   calls = [];
   localStorage.clear();
   useLogPrefs.setState({ timestamps: false, tail: 'all' });
-  setBridge(fakeBridge());
+  const fake = recordingBridge();
+  subs = fake.subs;
+  calls = fake.calls;
+  setBridge(fake);
 });
 
 afterEach(cleanup);

@@ -2,38 +2,14 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { setBridge } from '../../bridge';
-import type { BerthBridge, Result, SubscriptionHandlers, TerminalEvent } from '../../bridge/contract';
+import { recordingBridge, type RecordedSubscription } from '../../components/fake-bridge';
+import type { TerminalEvent } from '../../bridge/contract';
 import { useLanguage } from '../../i18n';
 import { TerminalView } from './TerminalView';
 import { useTerminalPrefs } from './prefs';
 
-interface Sub {
-  topic: string;
-  args: Record<string, unknown>;
-  handlers: SubscriptionHandlers<unknown>;
-  closed: boolean;
-}
-let subs: Sub[];
+let subs: RecordedSubscription[];
 let calls: { method: string; args: Record<string, unknown> }[];
-
-function fakeBridge(): BerthBridge {
-  return {
-    async call(method, args) {
-      calls.push({ method, args: args as Record<string, unknown> });
-      return { ok: true, value: undefined } as Result<never>;
-    },
-    subscribe(topic, args, handlers) {
-      const sub: Sub = {
-        topic,
-        args: args as Record<string, unknown>,
-        handlers: handlers as SubscriptionHandlers<unknown>,
-        closed: false,
-      };
-      subs.push(sub);
-      return { close: () => (sub.closed = true) };
-    },
-  };
-}
 
 const termSub = () => subs.filter((s) => s.topic === 'terminal').at(-1)!;
 const emit = (e: TerminalEvent) => act(() => termSub().handlers.onEvent(e));
@@ -61,7 +37,10 @@ beforeEach(() => {
   calls = [];
   localStorage.clear();
   useTerminalPrefs.setState({ mode: 'exec', shell: 'sh', custom: '', user: '' });
-  setBridge(fakeBridge());
+  const fake = recordingBridge();
+  subs = fake.subs;
+  calls = fake.calls;
+  setBridge(fake);
 });
 afterEach(cleanup);
 
