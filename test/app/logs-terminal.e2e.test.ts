@@ -218,6 +218,8 @@ describe('Terminal tab', () => {
     await expect.poll(() => page.evaluate('navigator.clipboard.readText()')).toBe('copyme-123');
     await page.evaluate(`navigator.clipboard.writeText('echo pasted-$((2+3))')`);
     await page.locator('.terminal-host').click({ button: 'right' });
+    // The paste reads the clipboard asynchronously: let it reach the shell before the Enter does.
+    await expect.poll(() => screenText(page)).toContain('echo pasted-$((2+3))');
     await page.keyboard.press('Enter');
     await expect.poll(() => screenText(page), { timeout: 10_000 }).toContain('pasted-5');
 
